@@ -584,6 +584,7 @@ class Drover:
                        (_signal.SIGKILL, 5.0)):
             try:
                 os.kill(pid, sig)
+                os.kill(pid, _signal.SIGCONT)   # in case a test stopped it
             except ProcessLookupError:
                 break
             try:
