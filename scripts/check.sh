@@ -237,7 +237,9 @@ do_san()
     abs=$(pwd)/$S/sanitizer
     ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$abs/asan
     UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$abs/ubsan
-    export ASAN_OPTIONS UBSAN_OPTIONS
+    # sanitized binaries are slower: the harness scales its timeouts
+    DROVER_TEST_TIMEOUT_SCALE=${DROVER_TEST_TIMEOUT_SCALE:-3}
+    export ASAN_OPTIONS UBSAN_OPTIONS DROVER_TEST_TIMEOUT_SCALE
     mk -f "$S/Makefile" integration || rc=1
     add_counts "$S/integration.result"
     unset ASAN_OPTIONS UBSAN_OPTIONS
