@@ -180,6 +180,9 @@ dr_rbtree_delete(dr_rbtree_t *tree, dr_rbtree_node_t *node)
         *root = temp;
         dr_rbt_black(temp);
 
+        /* the root's parent is always NULL (a sentinel's does not matter) */
+        temp->parent = NULL;
+
         node->left = NULL;
         node->right = NULL;
         node->parent = NULL;
