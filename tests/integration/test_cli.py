@@ -61,6 +61,7 @@ def test_unknown_option_fails(drover):
 
 
 @pytest.mark.parametrize("opt,what", [("-c", "requires file name"),
+                                      ("-e", "requires file name"),
                                       ("-p", "requires directory name"),
                                       ("-g", "requires parameter"),
                                       ("-s", "requires parameter")])
