@@ -210,7 +210,10 @@ do_san()
     else
         if [ -f "$B/configure.env" ]; then
             # shellcheck disable=SC1090
-            . "./$B/configure.env"
+            case $B in
+            /*) . "$B/configure.env" ;;
+            *)  . "./$B/configure.env" ;;
+            esac
             [ -n "${CC:-}" ] && export CC
         fi
         echo "san: ./configure$want"
@@ -234,7 +237,7 @@ do_san()
 
     # integration: drover daemonizes and may close stderr, so the reports
     # of every drover process go to files, checked afterwards
-    abs=$(pwd)/$S/sanitizer
+    case $S in /*) abs=$S/sanitizer ;; *) abs=$(pwd)/$S/sanitizer ;; esac
     ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$abs/asan
     UBSAN_OPTIONS=$UBSAN_OPTIONS:log_path=$abs/ubsan
     # sanitized binaries are slower: the harness scales its timeouts

@@ -24,7 +24,10 @@ fi
 DR_SRC_MODULES=
 DR_EXT_MODULES=
 DR_EXT_TYPES=
-. "./$b/modules.conf"
+case $b in
+/*) . "$b/modules.conf" ;;
+*)  . "./$b/modules.conf" ;;
+esac
 
 defined=$(grep -rhoE --include='*.c' \
     '^[[:space:]]*dr_module_t[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*(=|$)' \

@@ -22,7 +22,10 @@ if [ ! -d tests/integration ]; then
     exit 0
 fi
 
-DROVER_BIN=$src/$b/drover
+case $b in
+/*) DROVER_BIN=$b/drover ;;
+*)  DROVER_BIN=$src/$b/drover ;;
+esac
 DROVER_SRC=$src
 export DROVER_BIN DROVER_SRC
 
