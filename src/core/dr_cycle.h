@@ -94,13 +94,24 @@ extern dr_uint_t             dr_test_config;
 extern dr_uint_t             dr_dump_config;
 extern dr_uint_t             dr_quiet_mode;
 
+/*
+ * Builds a new cycle from the configuration file named in <old_cycle>
+ * (prefix, conf_file and conf_param are taken from it). Returns NULL on any
+ * error, already logged, with <old_cycle> untouched and still serving. On
+ * success the old cycle is still alive; the caller releases it with
+ * dr_cycle_free_old() once it no longer needs its roles.
+ */
 dr_cycle_t *dr_init_cycle(dr_cycle_t *old_cycle);
+/* closes what <old_cycle> holds that <cycle> did not take over; frees it */
+void dr_cycle_free_old(dr_cycle_t *cycle, dr_cycle_t *old_cycle);
 dr_int_t dr_create_pidfile(dr_str_t *name, dr_log_t *log);
 void dr_delete_pidfile(dr_cycle_t *cycle);
 dr_int_t dr_signal_process(dr_cycle_t *cycle, char *sig);
 void dr_reopen_files(dr_cycle_t *cycle, uid_t user);
 char **dr_set_environment(dr_cycle_t *cycle, dr_uint_t *last);
+/* called from init_module hooks: the master will run <role> (copied) */
 dr_int_t dr_add_process_role(dr_cycle_t *cycle, dr_process_role_t *role);
+dr_process_role_t *dr_cycle_find_role(dr_cycle_t *cycle, const char *name);
 dr_int_t dr_cycle_set_hostname(dr_cycle_t *cycle);
 
 #endif

@@ -32,17 +32,17 @@
 typedef struct {
     pid_t                pid;
     int                  status;
-    dr_process_role_t   *role;       /* in the cycle that started it */
-    dr_cycle_t          *cycle;
+    const char          *name;       /* the role's name (a static string) */
     dr_uint_t            slot;       /* 0..count-1 within its role */
-    dr_uint_t            generation; /* the reload count it belongs to */
-    time_t               started;
+    dr_uint_t            generation; /* the configuration it runs */
+    dr_msec_t            started;
     dr_uint_t            fast_deaths;
     dr_msec_t            respawn_at; /* back-off: 0 = not waiting */
 
     unsigned             exiting:1;  /* was told QUIT/TERM: do not respawn */
     unsigned             exited:1;
-    unsigned             detached:1;
+    unsigned             detached:1; /* the new binary of a USR2 upgrade */
+    unsigned             respawn:1;
 } dr_process_t;
 
 extern dr_uint_t       dr_process;       /* DR_PROCESS_* of this process */
@@ -73,6 +73,8 @@ extern char          **dr_os_argv;
 extern int             dr_argc;
 extern char          **dr_argv;
 extern char          **dr_os_environ;
+extern u_char         *dr_binary_path;   /* absolute, for USR2 */
+extern dr_uint_t       dr_generation;    /* reloads so far */
 
 dr_int_t dr_init_signals(dr_log_t *log);
 dr_int_t dr_os_signal_process(dr_cycle_t *cycle, char *name, pid_t pid);
