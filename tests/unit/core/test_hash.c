@@ -32,6 +32,7 @@ setup(void)
     test_hash_log.writer = test_hash_writer;
     test_hash_loglen = 0;
     dr_use_stderr = 0;
+    dr_time_init();
 
     pool = dr_create_pool(DR_DEFAULT_POOL_SIZE, &test_hash_log);
     cr_assert_not_null(pool);
