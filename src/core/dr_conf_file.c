@@ -244,13 +244,15 @@ dr_conf_parse(dr_conf_t *cf, dr_str_t *filename)
 
     if (filename) {
 
+        /* errors opening the file belong to the line that included it */
+
         prev = cf->conf_file;
-        cf->conf_file = &conf_file;
 
         if (dr_conf_read_file(cf, &conf_file, filename) != DR_OK) {
-            cf->conf_file = prev;
             return DR_CONF_ERROR;
         }
+
+        cf->conf_file = &conf_file;
 
         type = parse_file;
 
