@@ -18,6 +18,9 @@ static dr_log_t    test_hash_log;
 static void
 test_hash_writer(dr_log_t *log, dr_uint_t level, u_char *buf, size_t len)
 {
+    (void) log;
+    (void) level;
+
     len = dr_min(len, sizeof(test_hash_logbuf) - test_hash_loglen - 1);
     dr_memcpy(test_hash_logbuf + test_hash_loglen, buf, len);
     test_hash_loglen += len;

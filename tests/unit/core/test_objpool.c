@@ -18,6 +18,9 @@ static dr_log_t  test_op_log;
 static void
 test_op_writer(dr_log_t *log, dr_uint_t level, u_char *buf, size_t len)
 {
+    (void) log;
+    (void) level;
+
     len = dr_min(len, sizeof(test_op_logbuf) - test_op_loglen - 1);
     dr_memcpy(test_op_logbuf + test_op_loglen, buf, len);
     test_op_loglen += len;

@@ -25,6 +25,9 @@ static dr_cycle_t   test_slab_cycle;
 static void
 test_slab_writer(dr_log_t *log, dr_uint_t level, u_char *buf, size_t len)
 {
+    (void) log;
+    (void) level;
+
     len = dr_min(len, sizeof(test_slab_logbuf) - test_slab_loglen - 1);
     dr_memcpy(test_slab_logbuf + test_slab_loglen, buf, len);
     test_slab_loglen += len;
