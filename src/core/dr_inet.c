@@ -1125,13 +1125,16 @@ dr_inet_set_port(struct sockaddr *sa, in_port_t port)
 dr_uint_t
 dr_inet_wildcard(struct sockaddr *sa)
 {
+    struct sockaddr_in6  *sin6;
+
     switch (sa->sa_family) {
 
     case AF_INET:
         return ((struct sockaddr_in *) sa)->sin_addr.s_addr == INADDR_ANY;
 
     case AF_INET6:
-        return IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *) sa)->sin6_addr);
+        sin6 = (struct sockaddr_in6 *) sa;
+        return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
 
     default:
         return 0;

@@ -98,10 +98,13 @@ dr_int_t dr_ptocidr(dr_str_t *text, dr_cidr_t *cidr);
 /* DR_OK if <sa> is in any of <cidrs> (dr_cidr_t), else DR_DECLINED */
 dr_int_t dr_cidr_match(struct sockaddr *sa, dr_array_t *cidrs);
 
-/* a literal address (no port) -> addr (in pool); DR_OK, DR_DECLINED, DR_ERROR */
+/*
+ * A literal address, no port -> addr (sockaddr in pool, name a view of
+ * <text>). DR_OK; DR_DECLINED if <text> is not an address; DR_ERROR.
+ */
 dr_int_t dr_parse_addr(dr_pool_t *pool, dr_addr_t *addr, u_char *text,
     size_t len);
-/* a literal "addr:port" / "[v6]:port" -> addr; DR_OK, DR_DECLINED, DR_ERROR */
+/* the same for "addr:port", "[v6]:port" (or a bare address, port 0) */
 dr_int_t dr_parse_addr_port(dr_pool_t *pool, dr_addr_t *addr, u_char *text,
     size_t len);
 

@@ -639,8 +639,9 @@ dr_slab_free_locked(dr_slab_pool_t *pool, void *p)
             goto wrong_chunk;
         }
 
-        m = (uintptr_t) 1 << ((((uintptr_t) p & (dr_slab_pagesize - 1)) >> shift)
-                              + DR_SLAB_MAP_SHIFT);
+        m = (uintptr_t) 1
+            << ((((uintptr_t) p & (dr_slab_pagesize - 1)) >> shift)
+                + DR_SLAB_MAP_SHIFT);
 
         if (slab & m) {
             slot = shift - pool->min_shift;

@@ -105,7 +105,8 @@ Test(hash, many_keys_all_found)
 
     for (i = 0; i < n; i++) {
         p = names + i * 16;
-        keys[i].key.len = snprintf((char *) p, 16, "key-%lu", (unsigned long) i);
+        keys[i].key.len = snprintf((char *) p, 16, "key-%lu",
+                                   (unsigned long) i);
         keys[i].key.data = p;
         keys[i].key_hash = dr_hash_key(p, keys[i].key.len);
         keys[i].value = (void *) (uintptr_t) (i + 1);

@@ -276,8 +276,8 @@ Test(rbtree, timer_keys_wrap_around)
 
     for (i = 0; i < 6; i++) {
         cr_assert_not_null(node);
-        cr_assert_eq(node->key, order[i], "position %lu: %lu", (unsigned long) i,
-                     (unsigned long) node->key);
+        cr_assert_eq(node->key, order[i], "position %lu: %lu",
+                     (unsigned long) i, (unsigned long) node->key);
         node = dr_rbtree_next(&tree, node);
     }
 
