@@ -31,7 +31,7 @@
 #define DR_SHMTX_SLEEP_MS  100
 
 
-static void dr_shmtx_wait(dr_shmtx_t *mtx, dr_atomic_uint_t pid);
+static dr_uint_t dr_shmtx_wait(dr_shmtx_t *mtx, dr_atomic_uint_t pid);
 static void dr_shmtx_wakeup(dr_shmtx_t *mtx);
 static void dr_shmtx_error(dr_uint_t level, const char *fmt, ...);
 
@@ -98,10 +98,8 @@ dr_shmtx_lock(dr_shmtx_t *mtx)
             }
         }
 
-        dr_shmtx_wait(mtx, pid);
-
-        if (*mtx->lock == pid) {
-            /* taken inside the wait (a dead holder's lock taken over) */
+        if (dr_shmtx_wait(mtx, pid)) {
+            /* a dead holder's lock was taken over */
             return;
         }
     }
@@ -109,18 +107,22 @@ dr_shmtx_lock(dr_shmtx_t *mtx)
 
 
 /*
- * One sleep. The order matters: waiters++ (a full barrier) before the
- * last look at the lock, against the unlock's lock = 0 (a full barrier)
- * before its look at waiters: either the unlock sees us and bumps "wake"
- * (then FUTEX_WAIT returns at once or is woken), or we see the lock free.
+ * One sleep; 1 if it took the lock over from a dead holder. The order
+ * matters: waiters++ (a full barrier) before the last look at the lock,
+ * against the unlock's lock = 0 (a full barrier) before its look at
+ * waiters: either the unlock sees us and bumps "wake" (then FUTEX_WAIT
+ * returns at once or is woken), or we see the lock free.
  */
-static void
+static dr_uint_t
 dr_shmtx_wait(dr_shmtx_t *mtx, dr_atomic_uint_t pid)
 {
     long              rc;
+    dr_uint_t         taken;
     uint32_t          wake;
     dr_atomic_uint_t  holder;
     struct timespec   ts;
+
+    taken = 0;
 
     (void) dr_atomic_fetch_add(mtx->waiters, 1);
 
@@ -142,6 +144,8 @@ dr_shmtx_wait(dr_shmtx_t *mtx, dr_atomic_uint_t pid)
         && kill((pid_t) holder, 0) == -1 && errno == ESRCH
         && dr_atomic_cmp_set(mtx->lock, holder, pid))
     {
+        taken = 1;
+
         dr_shmtx_error(DR_LOG_CRIT,
                        "shared mutex \"%s\" was held by the dead process %P, "
                        "taken over", mtx->name ? (char *) mtx->name : "",
@@ -151,6 +155,8 @@ dr_shmtx_wait(dr_shmtx_t *mtx, dr_atomic_uint_t pid)
 done:
 
     (void) dr_atomic_fetch_add(mtx->waiters, (dr_atomic_uint_t) -1);
+
+    return taken;
 }
 
 
