@@ -358,7 +358,8 @@ dr_core_module_set_rlimit(dr_conf_t *cf, dr_command_t *cmd, void *conf)
         : (off_t) dr_atoi(value[1].data, value[1].len);
 
     if (v == DR_ERROR) {
-        return "invalid value";
+        return (cmd->offset == offsetof(dr_core_conf_t, rlimit_core))
+               ? "invalid value" : "invalid number";
     }
 
     *np = (dr_int_t) v;

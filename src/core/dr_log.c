@@ -83,7 +83,8 @@ dr_log_error(dr_uint_t level, dr_log_t *log, dr_err_t err,
 
     p = dr_slprintf(p, last, " [%V] ", &dr_log_levels[level]);
 
-    p = dr_slprintf(p, last, "%P#0: ", (pid_t) getpid());
+    /* pid#tid as nginx; drover's processes are single-threaded: tid = pid */
+    p = dr_slprintf(p, last, "%P#%P: ", (pid_t) getpid(), (pid_t) getpid());
 
     if (log->connection) {
         p = dr_slprintf(p, last, "*%uA ", log->connection);

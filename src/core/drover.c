@@ -22,6 +22,7 @@ static dr_int_t dr_get_options(int argc, char *const *argv);
 static dr_int_t dr_process_options(dr_cycle_t *cycle);
 static void dr_dump_configuration(dr_cycle_t *cycle);
 static dr_int_t dr_set_binary_path(dr_cycle_t *cycle, char *argv0);
+static dr_int_t dr_save_argv(dr_cycle_t *cycle, int argc, char *const *argv);
 
 static dr_uint_t   dr_show_help;
 static dr_uint_t   dr_show_version;
@@ -84,16 +85,20 @@ main(int argc, char *const *argv)
         return 1;
     }
 
-    dr_os_argv = (char **) argv;
-    dr_argc = argc;
-    dr_argv = (char **) argv;
-    dr_os_environ = environ;
+    /*
+     * the title of a process is written over the argv area: the USR2
+     * upgrade needs the arguments as they were, so they are copied first
+     */
+
+    if (dr_save_argv(&init_cycle, argc, argv) != DR_OK) {
+        return 1;
+    }
 
     if (dr_process_options(&init_cycle) != DR_OK) {
         return 1;
     }
 
-    if (dr_set_binary_path(&init_cycle, argv[0]) != DR_OK) {
+    if (dr_set_binary_path(&init_cycle, dr_argv[0]) != DR_OK) {
         return 1;
     }
 
@@ -588,6 +593,43 @@ dr_set_binary_path(dr_cycle_t *cycle, char *argv0)
     }
 
     free(path);
+
+    return DR_OK;
+}
+
+
+static dr_int_t
+dr_save_argv(dr_cycle_t *cycle, int argc, char *const *argv)
+{
+    int      i;
+    size_t   len;
+
+    dr_os_argv = (char **) argv;
+    dr_argc = argc;
+    dr_os_environ = environ;
+
+    /* malloc, not the pool: the copies outlive every cycle */
+
+    dr_argv = malloc((argc + 1) * sizeof(char *));
+    if (dr_argv == NULL) {
+        return DR_ERROR;
+    }
+
+    for (i = 0; i < argc; i++) {
+        len = dr_strlen(argv[i]) + 1;
+
+        dr_argv[i] = malloc(len);
+        if (dr_argv[i] == NULL) {
+            return DR_ERROR;
+        }
+
+        (void) dr_cpystrn((u_char *) dr_argv[i], (u_char *) argv[i], len);
+    }
+
+    dr_argv[i] = NULL;
+
+    /* environ is moved by setproctitle: keep the copy that upgrades pass on */
+    (void) cycle;
 
     return DR_OK;
 }

@@ -116,9 +116,19 @@ dr_init_signals(dr_log_t *log)
 static void
 dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
 {
-    int  err;
+    int           err;
+    char         *action;
+    dr_signal_t  *sig;
 
     err = errno;
+
+    for (sig = signals; sig->signo != 0; sig++) {
+        if (sig->signo == signo) {
+            break;
+        }
+    }
+
+    action = "";
 
     switch (dr_process) {
 
@@ -128,25 +138,32 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
 
         case DR_SHUTDOWN_SIGNAL:
             dr_quit = 1;
+            action = ", shutting down";
             break;
 
         case DR_TERMINATE_SIGNAL:
         case SIGINT:
             dr_terminate = 1;
+            action = ", exiting";
             break;
 
         case DR_NOACCEPT_SIGNAL:
             if (dr_daemonized) {
                 dr_noaccept = 1;
+                action = ", stop accepting connections";
+            } else {
+                action = ", ignoring (not daemonized)";
             }
             break;
 
         case DR_RECONFIGURE_SIGNAL:
             dr_reconfigure = 1;
+            action = ", reconfiguring";
             break;
 
         case DR_REOPEN_SIGNAL:
             dr_reopen = 1;
+            action = ", reopening logs";
             break;
 
         case DR_CHANGEBIN_SIGNAL:
@@ -161,10 +178,12 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
             if ((dr_inherited && getppid() == dr_parent)
                 || dr_new_binary > 0)
             {
+                action = ", ignoring";
                 break;
             }
 
             dr_change_binary = 1;
+            action = ", changing binary";
             break;
 
         case SIGALRM:
@@ -187,15 +206,18 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
 
         case DR_SHUTDOWN_SIGNAL:
             dr_quit = 1;
+            action = ", shutting down";
             break;
 
         case DR_TERMINATE_SIGNAL:
         case SIGINT:
             dr_terminate = 1;
+            action = ", exiting";
             break;
 
         case DR_REOPEN_SIGNAL:
             dr_reopen = 1;
+            action = ", reopening logs";
             break;
 
         case SIGCHLD:
@@ -207,10 +229,29 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
             break;
 
         default:
-            break;      /* HUP, WINCH, USR2, IO: for the master only */
+            action = ", ignoring";   /* HUP, WINCH, USR2: the master's */
+            break;
         }
 
         break;
+    }
+
+    /*
+     * as nginx, logged from the handler: dr_log_error() formats into a
+     * stack buffer and write()s, no allocation and no lock
+     */
+
+    if (signo != SIGALRM && signo != SIGIO && dr_cycle != NULL) {
+        if (siginfo && siginfo->si_pid) {
+            dr_log_error(DR_LOG_NOTICE, dr_cycle->log, 0,
+                         "signal %d (%s) received from %P%s", signo,
+                         sig->signame, siginfo->si_pid, action);
+
+        } else {
+            dr_log_error(DR_LOG_NOTICE, dr_cycle->log, 0,
+                         "signal %d (%s) received%s", signo, sig->signame,
+                         action);
+        }
     }
 
     if (signo == SIGCHLD && (dr_process == DR_PROCESS_MASTER

@@ -463,7 +463,9 @@ dr_master_reap_children(dr_cycle_t *cycle)
             p->fast_deaths = 0;
         }
 
-        if (p->fast_deaths == 0) {
+        /* one quick death is respawned at once; a crash loop backs off */
+
+        if (p->fast_deaths <= 1) {
             p->exited = 0;
             if (dr_master_spawn(cycle, role, p->slot, i) == DR_OK) {
                 live = 1;
@@ -473,12 +475,12 @@ dr_master_reap_children(dr_cycle_t *cycle)
             continue;
         }
 
-        delay = DR_RESPAWN_MIN_MSEC << dr_min(p->fast_deaths - 1, 7);
+        delay = DR_RESPAWN_MIN_MSEC << dr_min(p->fast_deaths - 2, 7);
         if (delay > DR_RESPAWN_MAX_MSEC) {
             delay = DR_RESPAWN_MAX_MSEC;
         }
 
-        dr_log_error(DR_LOG_ALERT, cycle->log, 0,
+        dr_log_error(DR_LOG_WARN, cycle->log, 0,
                      "%s died %ui times in a row right after start, "
                      "respawning in %ui ms", p->name, p->fast_deaths, delay);
 
@@ -894,7 +896,11 @@ dr_child_process_init(dr_cycle_t *cycle, dr_uint_t process_type)
         }
     }
 
-    if (geteuid() == 0 && ccf->user != (uid_t) DR_CONF_UNSET_UINT) {
+    /* a single process keeps the master's rights, as nginx: it owns the pid file */
+
+    if (geteuid() == 0 && ccf->user != (uid_t) DR_CONF_UNSET_UINT
+        && !dr_single)
+    {
         if (setgid(ccf->group) == -1) {
             dr_log_error(DR_LOG_EMERG, cycle->log, dr_errno,
                          "setgid(%d) failed", (int) ccf->group);
