@@ -56,6 +56,7 @@ typedef void (*dr_connection_handler_pt)(dr_connection_t *c);
 #include "dr_file.h"
 #include "dr_times.h"
 #include "dr_log.h"
+#include "dr_objpool.h"
 #include "dr_rbtree.h"
 #include "dr_hash.h"
 #include "dr_shmtx.h"

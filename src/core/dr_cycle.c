@@ -312,11 +312,7 @@ failed:
         }
     }
 
-    if (old_cycle->conf_ctx) {
-        dr_shm_cycle_free_old(old_cycle, cycle);
-    } else {
-        dr_shm_cycle_free_old(NULL, cycle);
-    }
+    dr_shm_cycle_rollback(cycle, old_cycle->conf_ctx ? old_cycle : NULL);
 
     dr_destroy_pool(conf.temp_pool);
     dr_destroy_pool(pool);

@@ -78,6 +78,10 @@ dr_log_error(dr_uint_t level, dr_log_t *log, dr_err_t err,
 
     last = errstr + DR_MAX_ERROR_STR;
 
+    if (dr_cached_err_log_time.data == NULL) {
+        dr_time_init();         /* a log line before main() set the time */
+    }
+
     p = dr_cpymem(errstr, dr_cached_err_log_time.data,
                   dr_cached_err_log_time.len);
 

@@ -40,6 +40,7 @@ static void dr_master_exec_new_binary(dr_cycle_t *cycle);
 static void dr_master_process_exit(dr_cycle_t *cycle);
 static void dr_master_close_listening(dr_cycle_t *cycle);
 static dr_uint_t dr_master_live(void);
+static void dr_master_unlock_mutexes(dr_cycle_t *cycle, pid_t pid);
 
 static dr_uint_t  dr_single;
 static u_char     dr_master_title[512];
@@ -412,6 +413,8 @@ dr_master_reap_children(dr_cycle_t *cycle)
                          WEXITSTATUS(status));
         }
 
+        dr_master_unlock_mutexes(cycle, p->pid);
+
         if (p->pid == dr_new_binary) {
 
             /* the upgrade failed or was rolled back: we are the master */
@@ -780,6 +783,47 @@ dr_master_close_listening(dr_cycle_t *cycle)
         if (ls[i].fd != -1) {
             (void) close(ls[i].fd);
             ls[i].fd = -1;
+        }
+    }
+}
+
+
+/*
+ * A child killed while it held a shared zone's lock would block every
+ * other process: release what <pid> held (nginx's ngx_unlock_mutexes).
+ */
+static void
+dr_master_unlock_mutexes(dr_cycle_t *cycle, pid_t pid)
+{
+    dr_uint_t          i;
+    dr_shm_zone_t     *zone;
+    dr_list_part_t    *part;
+    dr_slab_pool_t    *sp;
+
+    part = &cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        if (zone[i].shm.addr == NULL) {
+            continue;
+        }
+
+        sp = (dr_slab_pool_t *) zone[i].shm.addr;
+
+        if (dr_shmtx_force_unlock(&sp->mutex, pid)) {
+            dr_log_error(DR_LOG_ALERT, cycle->log, 0,
+                         "shared memory zone \"%V\" was locked by %P",
+                         &zone[i].shm.name, pid);
         }
     }
 }
