@@ -1127,10 +1127,12 @@ dr_writev_chain(dr_connection_t *c, dr_chain_t *in, off_t limit)
         return in;
     }
 
+    /* size_t and off_t are both 64 bits: the limit is off_t's maximum */
+
     if (limit == 0
-        || limit > (off_t) (DR_MAX_SIZE_T_VALUE - dr_socket_pagesize()))
+        || limit > DR_MAX_OFF_T_VALUE - (off_t) dr_socket_pagesize())
     {
-        limit = DR_MAX_SIZE_T_VALUE - dr_socket_pagesize();
+        limit = DR_MAX_OFF_T_VALUE - (off_t) dr_socket_pagesize();
     }
 
     send = 0;
