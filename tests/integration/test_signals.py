@@ -246,3 +246,32 @@ def test_quit_closes_the_listener(drover):
     drover.signal(signal.SIGQUIT)
     assert drover.wait_exit() == 0
     assert not df.can_connect(drover.port())
+
+
+@pytest.mark.drover_only
+def test_usr2_upgrades_a_foreground_master(drover):
+    # nginx ignores USR2 in a master whose parent is its launcher (so in
+    # every daemon-off master); drover upgrades it. WINCH stays a daemon-only
+    # signal, so the old master is told QUIT, which also drains its workers.
+    old = drover.start(drover.config(worker_processes=2), workers=2)
+    old_workers = drover.worker_pids()
+    oldbin = drover.pid_path.parent / (drover.pid_path.name + ".oldbin")
+    drover.signal(signal.SIGUSR2)
+    df.wait_for(lambda: drover.pid(oldbin) == old, 5, "%s naming %d" % (oldbin, old))
+    new = df.wait_for(lambda: (lambda p: p if p and p != old and df.alive(p) else None)(drover.pid()),
+                      5, "a new master")
+    drover.track(new)
+    assert df.ppid_of(new) == old
+    drover.wait_workers(2, master=new)
+    # a second USR2 to either master is ignored while both run
+    mark = drover.log_mark()
+    drover.signal(signal.SIGUSR2, new)
+    drover.signal(signal.SIGUSR2, old)
+    drover.wait_for_log(r"signal 12 \(SIGUSR2\) received.*ignoring", since=mark, count=2)
+    assert drover.pid() == new
+    drover.signal(signal.SIGQUIT, old)
+    assert drover.wait_exit(old) == 0
+    drover.wait_gone(old_workers)
+    df.wait_for(lambda: not oldbin.exists(), 5, "%s removed" % oldbin)
+    assert drover.pid() == new and df.alive(new)
+    drover.master_pid = new
