@@ -326,3 +326,20 @@ def test_unwritable_pid_path_fails_at_start(drover):
     assert re.search(r'\[emerg\] (\d+#\d+: )?open\(\) "%s" failed'
                      % re.escape(str(drover.path("no/such/dir/drover.pid"))),
                      err + drover.log_text()), err
+
+
+def test_secondary_directives_accepted(drover):
+    conf = drover.config(main="timer_resolution 100ms;\nworker_rlimit_core 500m;",
+                         events="accept_mutex on;\n    accept_mutex_delay 200ms;")
+    rc, out, err = drover.test_config(conf)
+    assert rc == 0, err
+
+
+@pytest.mark.drover_only
+@pytest.mark.parametrize("value", ["0", "513"])
+def test_worker_processes_out_of_range(drover, value):
+    # nginx takes 0 (and runs no worker); drover bounds the count
+    conf = drover.config(worker_processes=value)
+    assert_t_fails(drover, conf,
+                   r'"worker_processes" directive must be between 1 and 512 \(or "auto"\)',
+                   line=line_of(conf, "worker_processes %s;" % value))
