@@ -30,6 +30,16 @@ evfx_init(dr_uint_t connections)
     dr_core_module_t   *events;
     dr_event_conf_t    *ecf;
 
+    /* a test may start over: what the last start made goes first */
+
+    if (evfx.cycle.pool) {
+        dr_destroy_pool(evfx.cycle.pool);
+    }
+
+    if (evfx.cf.temp_pool) {
+        dr_destroy_pool(evfx.cf.temp_pool);
+    }
+
     dr_memzero(&evfx, sizeof(event_fixture_t));
 
     dr_use_stderr = 0;
