@@ -75,9 +75,10 @@ struct dr_connection_s {
 
 /*
  * Takes a free slot of the table for <s> with zeroed events (their
- * <instance> flipped, see dr_epoll.c). When none is free, first asks idle
- * keep-alive connections to close (dr_drain_connections()). NULL (alert
- * logged) if the table is full. The caller still owns <s> on failure.
+ * <instance> flipped, see dr_epoll.c). When few are left (1/16), first
+ * asks reusable keep-alive connections to close (dr_drain_connections()).
+ * NULL (alert logged) if the table is full. The caller still owns <s> on
+ * failure. dr_cycle must be the process's current cycle.
  */
 dr_connection_t *dr_get_connection(dr_socket_t s, dr_log_t *log);
 /* puts <c> back on the free list; does not close anything */

@@ -145,6 +145,7 @@ dr_epoll_add_event(dr_event_t *ev, dr_uint_t event, dr_uint_t flags)
 {
     int                  op;
     uint32_t             events, prev;
+    dr_err_t             err;
     dr_event_t          *e;
     dr_connection_t     *c;
     struct epoll_event   ee;
@@ -183,8 +184,13 @@ dr_epoll_add_event(dr_event_t *ev, dr_uint_t event, dr_uint_t flags)
                  c->fd, op, ee.events);
 
     if (epoll_ctl(dr_epoll_fd, op, c->fd, &ee) == -1) {
-        dr_log_error(DR_LOG_ALERT, ev->log, dr_errno,
-                     "epoll_ctl(%d, %d) failed", op, c->fd);
+        err = dr_errno;
+
+        /* Linux < 4.5 has no EPOLLEXCLUSIVE: the caller falls back */
+
+        dr_log_error((err == DR_EINVAL && (flags & DR_EXCLUSIVE_EVENT))
+                     ? DR_LOG_NOTICE : DR_LOG_ALERT,
+                     ev->log, err, "epoll_ctl(%d, %d) failed", op, c->fd);
         return DR_ERROR;
     }
 

@@ -859,10 +859,7 @@ dr_event_init_listening(dr_cycle_t *cycle, dr_core_conf_t *ccf)
                 continue;
             }
 
-            /* a kernel older than 4.5: everyone is woken, as before */
-
-            dr_log_error(DR_LOG_NOTICE, cycle->log, 0,
-                         "EPOLLEXCLUSIVE is not supported, ignored");
+            /* a kernel older than 4.5: every worker is woken */
         }
 
         if (dr_add_event(rev, DR_READ_EVENT, DR_LEVEL_EVENT) == DR_ERROR) {

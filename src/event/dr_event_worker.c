@@ -82,6 +82,19 @@ dr_event_loop(dr_cycle_t *cycle)
 
             dr_reopen_files(cycle, (uid_t) -1);
         }
+
+        if (dr_reconfigure && dr_process == DR_PROCESS_SINGLE) {
+            dr_reconfigure = 0;
+
+            /*
+             * a new cycle means new listening sockets and a new connection
+             * table while the old connections live on: that takes a master
+             */
+
+            dr_log_error(DR_LOG_WARN, cycle->log, 0,
+                         "reloading the configuration needs "
+                         "\"master_process on\", ignored");
+        }
     }
 }
 
