@@ -16,6 +16,10 @@ evfx_writer(dr_log_t *log, dr_uint_t level, u_char *buf, size_t len)
     (void) log;
     (void) level;
 
+    if (evfx.logfd > 0) {
+        (void) dr_write_fd_all(evfx.logfd, buf, len);
+    }
+
     len = dr_min(len, sizeof(evfx.logbuf) - evfx.loglen - 1);
     dr_memcpy(evfx.logbuf + evfx.loglen, buf, len);
     evfx.loglen += len;

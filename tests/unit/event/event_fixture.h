@@ -16,6 +16,7 @@ typedef struct {
     dr_log_t         log;
     u_char           logbuf[65536];
     size_t           loglen;
+    int              logfd;     /* > 0: lines are also written there */
 } event_fixture_t;
 
 extern event_fixture_t  evfx;
