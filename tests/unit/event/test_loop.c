@@ -1142,3 +1142,34 @@ Test(loop, accept_mutex_takes_turns_between_workers)
 
     close(client);
 }
+
+
+Test(loop, timer_resolution_wakes_the_loop_with_sigalrm)
+{
+    dr_msec_t  start;
+
+    evfx_init(0);
+    evfx.ccf.timer_resolution = 20;
+    evfx_start();
+
+    dr_memzero(&test_loop_timer_ev, sizeof(dr_event_t));
+    test_loop_timer_ev.handler = test_loop_timer_handler;
+    test_loop_timer_ev.log = &evfx.log;
+
+    dr_memzero(&test_loop_posted_ev, sizeof(dr_event_t));
+    test_loop_posted_ev.handler = test_loop_count;
+    test_loop_posted_ev.log = &evfx.log;
+
+    start = dr_current_msec;
+    dr_event_add_timer(&test_loop_timer_ev, 50);
+
+    /* epoll_wait() waits without a timeout: only SIGALRM ends each wait */
+
+    while (test_loop_calls == 0) {
+        dr_process_events_and_timers(&evfx.cycle);
+        cr_assert_lt(dr_current_msec - start, 2000);
+    }
+
+    cr_assert_geq(test_loop_fired_at - start, 50);
+    cr_assert_not(evfx_log_has("epoll_wait() failed"));
+}
