@@ -11,7 +11,7 @@ typedef ssize_t (*dr_send_pt)(dr_connection_t *c, u_char *buf, size_t size);
 typedef dr_chain_t *(*dr_send_chain_pt)(dr_connection_t *c, dr_chain_t *in,
     off_t limit);
 
-/* c->log_error: the level of "peer went away" errors (see dr_connection_error) */
+/* c->log_error: the level of "peer went away" errors (dr_connection_error) */
 #define DR_ERROR_ALERT              0
 #define DR_ERROR_ERR                1
 #define DR_ERROR_INFO               2
