@@ -52,12 +52,17 @@ dr_pstrdup(dr_pool_t *pool, dr_str_t *src)
 {
     u_char  *dst;
 
-    dst = dr_pnalloc(pool, src->len);
+    /* never NULL for an empty string: a NULL data means "unset" to callers */
+
+    dst = dr_pnalloc(pool, src->len ? src->len : 1);
     if (dst == NULL) {
         return NULL;
     }
 
-    dr_memcpy(dst, src->data, src->len);
+    if (src->len) {
+        dr_memcpy(dst, src->data, src->len);
+    }
+
     return dst;
 }
 

@@ -128,6 +128,52 @@ dr_time_update(void)
 }
 
 
+/*
+ * The error log's time for a line written from a signal handler (nginx's
+ * ngx_time_sigsafe_update): the local offset cached by the last full
+ * update, gmtime_r() arithmetic only; localtime_r() may lock.
+ */
+void
+dr_time_sigsafe_update(void)
+{
+    u_char          *p;
+    dr_time_t       *tp;
+    struct tm        tm;
+    struct timeval   tv;
+
+    if (!__sync_bool_compare_and_swap(&dr_time_lock, 0, 1)) {
+        return;
+    }
+
+    gettimeofday(&tv, NULL);
+
+    tp = &cached_time[slot];
+
+    if (tp->sec == tv.tv_sec) {
+        __sync_lock_release(&dr_time_lock);
+        return;
+    }
+
+    slot = (slot == DR_TIME_SLOTS - 1) ? 0 : slot + 1;
+
+    tp->sec = 0;        /* the next full update rewrites every string */
+    tp->gmtoff = cached_time[slot ? slot - 1 : DR_TIME_SLOTS - 1].gmtoff;
+
+    dr_gmtime(tv.tv_sec + tp->gmtoff * 60, &tm);
+
+    p = &cached_err_log_time[slot][0];
+    (void) dr_sprintf(p, "%4d/%02d/%02d %02d:%02d:%02d",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec);
+
+    __sync_synchronize();
+
+    dr_cached_err_log_time.data = p;
+
+    __sync_lock_release(&dr_time_lock);
+}
+
+
 u_char *
 dr_http_time(u_char *buf, time_t t)
 {

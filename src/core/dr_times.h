@@ -13,6 +13,8 @@ typedef struct {
 
 void dr_time_init(void);
 void dr_time_update(void);
+/* from a signal handler: only the error log's time, no locale, no lock */
+void dr_time_sigsafe_update(void);
 
 extern volatile dr_time_t  *dr_cached_time;
 extern volatile dr_str_t    dr_cached_err_log_time;     /* 1970/09/28 12:00:00 */

@@ -128,6 +128,7 @@ main(int argc, char *const *argv)
                           init_cycle.conf_file.data);
         }
 
+        dr_destroy_pool(pool);
         return 1;
     }
 
@@ -141,11 +142,19 @@ main(int argc, char *const *argv)
             dr_dump_configuration(cycle);
         }
 
+        dr_destroy_pool(cycle->pool);
+        dr_destroy_pool(pool);
         return 0;
     }
 
     if (dr_signal) {
-        return dr_signal_process(cycle, dr_signal);
+        int  rc;
+
+        rc = (int) dr_signal_process(cycle, dr_signal);
+
+        dr_destroy_pool(cycle->pool);
+        dr_destroy_pool(pool);
+        return rc;
     }
 
     dr_cycle = cycle;

@@ -242,6 +242,8 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
      */
 
     if (signo != SIGALRM && signo != SIGIO && dr_cycle != NULL) {
+        dr_time_sigsafe_update();
+
         if (siginfo && siginfo->si_pid) {
             dr_log_error(DR_LOG_NOTICE, dr_cycle->log, 0,
                          "signal %d (%s) received from %P%s", signo,
