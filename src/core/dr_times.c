@@ -156,6 +156,7 @@ dr_time_sigsafe_update(void)
 
     slot = (slot == DR_TIME_SLOTS - 1) ? 0 : slot + 1;
 
+    tp = &cached_time[slot];
     tp->sec = 0;        /* the next full update rewrites every string */
     tp->gmtoff = cached_time[slot ? slot - 1 : DR_TIME_SLOTS - 1].gmtoff;
 
