@@ -21,6 +21,10 @@
 #include "dr_core.h"
 #include "dr_http_parse.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 const uint8_t  dr_http_parse_chars[256] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  /* 00 */
@@ -207,16 +211,48 @@ dr_http_parse_iequal(u_char *s, const char *lower, size_t n)
 
 /*
  * Returns the first byte in [p, end) that may not appear in a field value
- * (a control other than HTAB, or DEL), or <end>. Eight bytes at a time:
- * a word is clean when none of its bytes is below 0x20 or equal to 0x7f
- * (exact tests, see "Bit Twiddling Hacks", hasless and haszero); a word
- * with a HTAB or a bad byte is looked at byte by byte.
+ * (a control other than HTAB, or DEL), or <end>. With SSE2 (any x86-64),
+ * sixteen bytes at a time: a byte is fine when it is >= 0x20 (unsigned max
+ * with 0x20 leaves it unchanged) and not 0x7f; a HTAB is stepped over.
+ * Elsewhere, and for the tail, eight bytes at a time: a word is clean when
+ * none of its bytes is below 0x20 or equal to 0x7f (exact tests, see "Bit
+ * Twiddling Hacks", hasless and haszero); a word with a HTAB or a bad byte
+ * is looked at byte by byte.
  */
 u_char *
 dr_http_parse_value_end(u_char *p, u_char *end)
 {
     u_char    *stop;
     uint64_t   x, y;
+
+#if defined(__SSE2__)
+    unsigned   ok;
+    __m128i    v, sp, del;
+
+    sp = _mm_set1_epi8(0x20);
+    del = _mm_set1_epi8(0x7f);
+
+    while (end - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+
+        ok = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, sp),
+                                                         v))
+             & ~(unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, del));
+
+        if (ok == 0xffff) {
+            p += 16;
+            continue;
+        }
+
+        p += __builtin_ctz(~ok);
+
+        if (*p != '\t') {
+            return p;
+        }
+
+        p++;
+    }
+#endif
 
     for ( ;; ) {
         while (end - p >= 8) {
@@ -351,7 +387,7 @@ void
 dr_http_parse_fields_init(dr_http_parse_fields_t *f,
     dr_http_parse_header_t *headers, dr_uint_t max_headers, dr_uint_t request)
 {
-    dr_memzero(f, sizeof(dr_http_parse_fields_t));
+    /* <f> is part of a zeroed request or response state */
 
     f->headers = headers;
     f->max_headers = max_headers;

@@ -1083,8 +1083,8 @@ Test(parse_request, control_bytes_in_values)
 
     for (i = 0; i < sizeof(bad) - 1; i++) {
 
-        /* at the start, in the middle of a long value, at the end */
-        for (pre = 0; pre < 20; pre += 9) {
+        /* at every place of the vector, word and byte loops */
+        for (pre = 0; pre < 40; pre++) {
             n = (size_t) snprintf(in, sizeof(in),
                                   "GET / HTTP/1.1\r\nHost: a\r\nX: ");
             memset(in + n, 'v', pre);
@@ -1098,6 +1098,27 @@ Test(parse_request, control_bytes_in_values)
                          "byte %02x: %s", bad[i],
                          dr_http_parse_err_text(st.err));
         }
+    }
+}
+
+Test(parse_request, tabs_anywhere_in_values)
+{
+    char                     in[256];
+    size_t                   n, pre;
+    u_char                  *buf;
+    dr_http_parse_request_t  st;
+
+    for (pre = 0; pre < 40; pre++) {
+        n = (size_t) snprintf(in, sizeof(in),
+                              "GET / HTTP/1.1\r\nHost: a\r\nX: ");
+        memset(in + n, 'v', 40);
+        in[n + pre] = '\t';
+        in[n + 40] = '\0';
+        strcat(in, "w\x80\r\n\r\n");
+
+        expect_ok(in, &st, &buf);
+        /* a tab first is OWS, trimmed */
+        cr_assert_eq(hdrs[1].value.len, pre ? 42 : 41, "tab at %zu", pre);
     }
 }
 
