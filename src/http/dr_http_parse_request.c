@@ -68,8 +68,8 @@ dr_http_parse_request(dr_http_parse_request_t *st, u_char *buf, size_t len)
 
     if (st->base != buf) {
         if (st->base) {
-            dr_http_parse_request_rebase(st,
-                                         (uintptr_t) buf - (uintptr_t) st->base);
+            dr_http_parse_request_rebase(st, (uintptr_t) buf
+                                             - (uintptr_t) st->base);
         }
 
         st->base = buf;

@@ -140,7 +140,8 @@ assert_same(result_t *a, result_t *b, const char *how, size_t at)
     cr_assert_eq(a->rc, b->rc, "%s %zu: rc %ld vs %ld", how, at,
                  (long) a->rc, (long) b->rc);
     cr_assert_eq(a->err, b->err, "%s %zu: %s vs %s", how, at,
-                 dr_http_parse_err_text(a->err), dr_http_parse_err_text(b->err));
+                 dr_http_parse_err_text(a->err),
+                 dr_http_parse_err_text(b->err));
 
     if (a->rc != DR_PARSE_ERROR) {
         cr_assert_eq(a->consumed, b->consumed, "%s %zu", how, at);
@@ -268,7 +269,8 @@ Test(parse_chunked, empty_body)
 
 Test(parse_chunked, leading_zeros)
 {
-    const char  *in = "0005\r\nhello\r\n00000000000000000000001\r\nx\r\n0\r\n\r\n";
+    const char  *in = "0005\r\nhello\r\n00000000000000000000001\r\nx\r\n"
+                      "0\r\n\r\n";
 
     expect_body(in, "hellox", strlen(in));
 }
@@ -287,7 +289,8 @@ Test(parse_chunked, binary_payload_with_crlf_inside)
 Test(parse_chunked, extensions)
 {
     expect_body("5;name=value\r\nhello\r\n0;last\r\n\r\n", "hello", 31);
-    expect_whole("5 ; a = b ; c=\"q\\\"x;y\" ;d\t\r\nhello\r\n0\r\n\r\n", "hello");
+    expect_whole("5 ; a = b ; c=\"q\\\"x;y\" ;d\t\r\nhello\r\n0\r\n\r\n",
+                 "hello");
     expect_whole("5;a;b;c=\"\"\r\nhello\r\n0\r\n\r\n", "hello");
     expect_whole("5;a=\"\x80\tx\"\r\nhello\r\n0\r\n\r\n", "hello");
 }
@@ -443,7 +446,8 @@ Test(parse_chunked, data_terminator_errors)
                DR_HTTP_PARSE_ERR_INVALID_CHUNK_END);
     expect_err("5\r\nhello\n0\r\n\r\n", 0, DR_HTTP_PARSE_ERR_INVALID_CHUNK_END);
     expect_err("5\r\nhello\r0\r\n\r\n", 0, DR_HTTP_PARSE_ERR_INVALID_CHUNK_END);
-    expect_err("5\r\nhell\r\n0\r\n\r\n", 0, DR_HTTP_PARSE_ERR_INVALID_CHUNK_END);
+    expect_err("5\r\nhell\r\n0\r\n\r\n", 0,
+               DR_HTTP_PARSE_ERR_INVALID_CHUNK_END);
 }
 
 Test(parse_chunked, extension_errors)

@@ -358,7 +358,8 @@ Test(parse_request, post_content_length_body_not_consumed)
 Test(parse_request, chunked_request)
 {
     const char  *in = "PUT /up HTTP/1.1\r\nHost: a\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+                      "Transfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n\r\n";
     u_char                  *buf;
     dr_http_parse_request_t  st;
     dr_int_t                 rc;
@@ -411,8 +412,8 @@ Test(parse_request, keep_alive_rules)
     cr_assert_eq(st.fields.conn_close, 1);
     cr_assert_eq(st.fields.keep_alive, 0);
 
-    expect_ok("GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, CLOSE ,bar\r\n\r\n",
-              &st, &buf);
+    expect_ok("GET / HTTP/1.1\r\nHost: a\r\n"
+              "Connection: foo, CLOSE ,bar\r\n\r\n", &st, &buf);
     cr_assert_eq(st.fields.keep_alive, 0);
 
     expect_ok("GET / HTTP/1.0\r\nConnection: keep-alive\r\n"
@@ -824,7 +825,8 @@ Test(parse_request, state_tells_line_from_headers)
 
 Test(parse_request, views_follow_moved_bytes)
 {
-    const char              *in = "GET /a?b HTTP/1.1\r\nHost: h:1\r\nX: y\r\n\r\n";
+    const char              *in = "GET /a?b HTTP/1.1\r\nHost: h:1\r\n"
+                                  "X: y\r\n\r\n";
     static u_char            one[128], two[128];
     dr_http_parse_request_t  st;
     size_t                   len;
@@ -858,7 +860,8 @@ Test(parse_request, partial_line_is_searched_once)
     n = (size_t) snprintf((char *) b, sizeof(b), "GET /");
     memset(b + n, 'a', 3000);
     n += 3000;
-    n += snprintf((char *) b + n, sizeof(b) - n, " HTTP/1.1\r\nHost: a\r\n\r\n");
+    n += snprintf((char *) b + n, sizeof(b) - n,
+                  " HTTP/1.1\r\nHost: a\r\n\r\n");
 
     dr_http_parse_request_init(&st, hdrs, MAX_HEADERS);
 
@@ -886,7 +889,8 @@ Test(parse_request, shorter_len_is_not_read)
 Test(parse_request, error_is_sticky)
 {
     u_char                  *buf;
-    const char              *in = "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n";
+    const char              *in = "GET / HTTP/1.1\r\nHost: a\r\n"
+                                  "Host: b\r\n\r\n";
     dr_http_parse_request_t  st;
 
     dr_http_parse_request_init(&st, hdrs, MAX_HEADERS);
@@ -1204,7 +1208,8 @@ Test(parse_request, transfer_encoding_errors)
 Test(parse_request, host_errors)
 {
     expect_err("GET / HTTP/1.1\r\n\r\n", DR_HTTP_PARSE_ERR_NO_HOST, 400);
-    expect_err("GET / HTTP/1.1\r\nX: y\r\n\r\n", DR_HTTP_PARSE_ERR_NO_HOST, 400);
+    expect_err("GET / HTTP/1.1\r\nX: y\r\n\r\n",
+               DR_HTTP_PARSE_ERR_NO_HOST, 400);
     expect_err("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
                DR_HTTP_PARSE_ERR_DUP_HOST, 400);
     expect_err("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",

@@ -380,7 +380,8 @@ Test(parse_response, host_not_checked_in_responses)
 
 Test(parse_response, status_line_alone_then_rest)
 {
-    const char                *in = "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n";
+    const char                *in = "HTTP/1.1 302 Found\r\n"
+                                    "Location: /x\r\n\r\n";
     u_char                    *buf;
     size_t                     len;
     dr_http_parse_response_t   st;
