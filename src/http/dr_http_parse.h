@@ -269,9 +269,9 @@ dr_int_t dr_http_parse_host(u_char *p, size_t len, dr_str_t *name,
 
 /*
  * Prepares <st> for a new request (also between pipelined requests).
- * <headers> (may be NULL: headers are checked, counted, not stored) has
- * room for <max_headers> lines; one more is DR_HTTP_PARSE_ERR_TOO_MANY_
- * HEADERS.
+ * <headers> (may be NULL: fields are then checked and counted, not
+ * stored) has room for <max_headers> lines; one line more fails with
+ * DR_HTTP_PARSE_ERR_TOO_MANY_HEADERS.
  */
 void dr_http_parse_request_init(dr_http_parse_request_t *st,
     dr_http_parse_header_t *headers, dr_uint_t max_headers);
@@ -362,6 +362,7 @@ dr_int_t dr_http_parse_uri_normalize(u_char *src, size_t len, u_char *dst,
 
 extern const uint8_t  dr_http_parse_chars[256];
 
+/* <f> must be zeroed: it is part of a request or response state */
 void dr_http_parse_fields_init(dr_http_parse_fields_t *f,
     dr_http_parse_header_t *headers, dr_uint_t max_headers,
     dr_uint_t request);
