@@ -9,6 +9,9 @@
 
 typedef void *dr_buf_tag_t;
 
+/* what a chain writer returns when the connection failed */
+#define DR_CHAIN_ERROR  (dr_chain_t *) DR_ERROR
+
 typedef struct dr_buf_s  dr_buf_t;
 
 struct dr_buf_s {

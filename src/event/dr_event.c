@@ -624,6 +624,9 @@ dr_event_module_init(dr_cycle_t *cycle)
 
     *dr_connection_counter = dr_event_connection_counter0;
 
+    /* a worker killed while it held the accept mutex must not stop accepting */
+    dr_process_reaped_hook = dr_event_accept_mutex_release;
+
     return DR_OK;
 }
 

@@ -52,6 +52,7 @@ char          **dr_argv;
 char          **dr_os_environ;
 u_char         *dr_binary_path;
 dr_uint_t       dr_generation;
+void          (*dr_process_reaped_hook)(pid_t pid);
 
 static dr_signal_t  signals[] = {
     { DR_RECONFIGURE_SIGNAL, "SIGHUP", "reload", dr_signal_handler },

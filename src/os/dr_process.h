@@ -76,6 +76,13 @@ extern char          **dr_os_environ;
 extern u_char         *dr_binary_path;   /* absolute, for USR2 */
 extern dr_uint_t       dr_generation;    /* reloads so far */
 
+/*
+ * Called in the master for every child that exited, before it is
+ * respawned: layers above (the event layer's accept mutex) release what
+ * the dead process may have held. Set from an init_module hook.
+ */
+extern void          (*dr_process_reaped_hook)(pid_t pid);
+
 dr_int_t dr_init_signals(dr_log_t *log);
 dr_int_t dr_os_signal_process(dr_cycle_t *cycle, char *name, pid_t pid);
 dr_int_t dr_daemon(dr_log_t *log);

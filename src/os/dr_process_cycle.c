@@ -415,6 +415,10 @@ dr_master_reap_children(dr_cycle_t *cycle)
 
         dr_master_unlock_mutexes(cycle, p->pid);
 
+        if (dr_process_reaped_hook) {
+            dr_process_reaped_hook(p->pid);
+        }
+
         if (p->pid == dr_new_binary) {
 
             /* the upgrade failed or was rolled back: we are the master */
@@ -865,7 +869,8 @@ dr_master_process_exit(dr_cycle_t *cycle)
         }
     }
 
-    dr_master_close_listening(cycle);
+    /* as nginx: the master unlinks its unix sockets on the way out */
+    dr_close_listening_sockets(cycle);
 
     exit(0);
 }
