@@ -13,6 +13,9 @@
  *                 know which role you are in)
  *   exit_process  each child process before it exits
  *   exit_master   the master before it exits
+ *   master_tick   the master, each time it wakes up (signals, timers); may
+ *                 lower *next (a dr_current_msec deadline, 0 = none) to be
+ *                 woken again then: periodic master work (log rotation)
  */
 #ifndef DR_MODULE_H_INCLUDED
 #define DR_MODULE_H_INCLUDED
@@ -31,6 +34,7 @@ struct dr_module_s {
     dr_int_t      (*init_process)(dr_cycle_t *cycle);
     void          (*exit_process)(dr_cycle_t *cycle);
     void          (*exit_master)(dr_cycle_t *cycle);
+    void          (*master_tick)(dr_cycle_t *cycle, dr_msec_t *next);
 };
 
 /* the context of DR_CORE_MODULE modules: one conf struct per cycle */

@@ -41,6 +41,7 @@ static void dr_master_process_exit(dr_cycle_t *cycle);
 static void dr_master_close_listening(dr_cycle_t *cycle);
 static dr_uint_t dr_master_live(void);
 static void dr_master_unlock_mutexes(dr_cycle_t *cycle, pid_t pid);
+static void dr_master_tick(dr_cycle_t *cycle, dr_msec_t *deadline);
 
 static dr_uint_t  dr_single;
 static u_char     dr_master_title[512];
@@ -99,6 +100,10 @@ dr_master_process_cycle(dr_cycle_t *cycle)
     for ( ;; ) {
 
         deadline = kill_at;
+
+        if (!dr_quit && !dr_terminate) {
+            dr_master_tick(cycle, &deadline);
+        }
 
         for (i = 0; i < dr_last_process; i++) {
             if (dr_processes[i].respawn_at
@@ -828,6 +833,28 @@ dr_master_unlock_mutexes(dr_cycle_t *cycle, pid_t pid)
             dr_log_error(DR_LOG_ALERT, cycle->log, 0,
                          "shared memory zone \"%V\" was locked by %P",
                          &zone[i].shm.name, pid);
+        }
+    }
+}
+
+
+/* the modules' periodic master work; each may ask for an earlier wake-up */
+static void
+dr_master_tick(dr_cycle_t *cycle, dr_msec_t *deadline)
+{
+    dr_uint_t  i;
+    dr_msec_t  next;
+
+    for (i = 0; cycle->modules[i]; i++) {
+        if (cycle->modules[i]->master_tick == NULL) {
+            continue;
+        }
+
+        next = 0;
+        cycle->modules[i]->master_tick(cycle, &next);
+
+        if (next && (*deadline == 0 || next < *deadline)) {
+            *deadline = next;
         }
     }
 }
