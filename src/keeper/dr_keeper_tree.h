@@ -106,7 +106,7 @@ typedef int32_t (*dr_keeper_tree_fixup_pt)(void *ctx, dr_zk_vec_t *in,
 
 /* how to undo one change of a multi (and to finish it when it commits) */
 typedef struct {
-    int32_t                   type;         /* create, delete, setData, setACL */
+    int32_t                   type;     /* create, delete, setData, setACL */
     dr_keeper_tree_node_t    *node;
     int64_t                   owner_id;     /* an ephemeral's session, or 0 */
     int64_t                   old_pzxid;    /* the parent's */

@@ -133,7 +133,9 @@ dr_zk_jute_read_vector(dr_zk_reader_t *rd, int32_t *count, size_t min_size)
         return DR_ERROR;
     }
 
-    if (n > 0 && (min_size == 0 || (size_t) n > dr_zk_reader_left(rd) / min_size)) {
+    if (n > 0
+        && (min_size == 0 || (size_t) n > dr_zk_reader_left(rd) / min_size))
+    {
         return DR_ERROR;
     }
 

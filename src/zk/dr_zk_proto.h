@@ -1,8 +1,9 @@
 /*
  * The ZooKeeper client protocol: opcodes, error codes, event types and
  * states, and every request and response record, as the 3.8 server and its
- * clients put them on the wire (see /work/shared/zk-protocol.md and the
- * jute definitions in apache/zookeeper's zookeeper.jute).
+ * clients put them on the wire (apache/zookeeper's zookeeper.jute, checked
+ * against frames recorded between kazoo / zkCli.sh and a 3.8.0 server: see
+ * tests/unit/zk/test_proto.c).
  *
  * A record is a C struct plus a field description (dr_zk_jute_record_t);
  * DR_ZK_PROTO_RECORD() below declares, for each jute class, its description
@@ -137,7 +138,7 @@
 #define DR_ZK_PASSWD_LEN                     16
 
 /* ephemeralOwner encodings of containers and TTL nodes (EphemeralType) */
-#define DR_ZK_EPHEMERAL_CONTAINER     ((int64_t) (uint64_t) 0x8000000000000000ULL)
+#define DR_ZK_EPHEMERAL_CONTAINER     ((int64_t) 0x8000000000000000ULL)
 #define DR_ZK_EPHEMERAL_TTL_MASK      0xff00000000000000ULL
 
 #define DR_ZK_REPLY_HEADER_SIZE              16
