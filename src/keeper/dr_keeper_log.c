@@ -50,7 +50,8 @@ typedef struct {
     dr_uint_t               nalloc;
     int64_t                 first;
     int64_t                 last;
-    dr_uint_t               roll;
+    dr_uint_t               roll;       /* main: start a new file */
+    dr_uint_t               opened;     /* thread: it started one */
 } dr_keeper_log_batch_t;
 
 struct dr_keeper_log_s {
@@ -67,6 +68,7 @@ struct dr_keeper_log_s {
     dr_uint_t               roll;
     dr_uint_t               failed;
     dr_uint_t               started;
+    dr_keeper_log_stats_t   stats;
 
     dr_event_t              flush;
     dr_connection_t        *notify;
@@ -321,6 +323,13 @@ dr_keeper_log_last_zxid(dr_keeper_log_t *lg)
 }
 
 
+void
+dr_keeper_log_stats(dr_keeper_log_t *lg, dr_keeper_log_stats_t *st)
+{
+    *st = lg->stats;
+}
+
+
 dr_int_t
 dr_keeper_log_sync(dr_keeper_log_t *lg)
 {
@@ -474,6 +483,15 @@ dr_keeper_log_reap(dr_keeper_log_t *lg)
 
     lg->durable = b->last;
 
+    lg->stats.batches++;
+    lg->stats.records += b->nwaits;
+    lg->stats.bytes += b->pos - b->start;
+    lg->stats.files += b->opened;
+
+    if (b->nwaits > lg->stats.max_batch) {
+        lg->stats.max_batch = b->nwaits;
+    }
+
     dr_keeper_log_complete(b, DR_OK);
 
     if (lg->conf.snap) {
@@ -549,6 +567,7 @@ dr_keeper_log_reset(dr_keeper_log_batch_t *b)
     b->first = 0;
     b->last = 0;
     b->roll = 0;
+    b->opened = 0;
 }
 
 
@@ -648,6 +667,8 @@ dr_keeper_log_write_batch(dr_keeper_log_t *lg, dr_keeper_log_batch_t *b)
         if (dr_keeper_log_open_file(lg, b->first, len) != DR_OK) {
             return DR_ERROR;
         }
+
+        b->opened = 1;
     }
 
     for (p = b->start; p < b->pos; p += DR_KEEPER_LOG_FRAME_SIZE

@@ -115,6 +115,17 @@ int64_t dr_keeper_log_durable_zxid(dr_keeper_log_t *lg);
 /* the zxid of the last appended record */
 int64_t dr_keeper_log_last_zxid(dr_keeper_log_t *lg);
 
+typedef struct {
+    uint64_t                batches;    /* writes, each with its fdatasync */
+    uint64_t                records;
+    uint64_t                bytes;
+    uint64_t                files;      /* files started */
+    uint64_t                max_batch;  /* the most records in one batch */
+} dr_keeper_log_stats_t;
+
+/* what the log did so far (durable batches only) */
+void dr_keeper_log_stats(dr_keeper_log_t *lg, dr_keeper_log_stats_t *st);
+
 /*
  * Blocks until everything appended is durable and its completions ran
  * (shutdown, tests). DR_OK or DR_ERROR (the log failed).
