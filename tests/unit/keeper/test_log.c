@@ -317,7 +317,7 @@ Test(keeper_log_format, record_every_truncation_and_bit)
     u_char               buf[256], body[64];
     size_t               len, i;
     ssize_t              n;
-    dr_uint_t            bit;
+    unsigned             bit;
     dr_keeper_log_txn_t  t, out;
 
     t = txn_of(77, 40, body);
@@ -380,7 +380,7 @@ Test(keeper_log_format, record_bad_lengths)
 Test(keeper_log_format, header)
 {
     u_char                  buf[DR_KEEPER_LOG_HEADER_SIZE];
-    dr_uint_t               i;
+    unsigned                i;
     dr_keeper_log_header_t  h, out;
 
     h.prev = 41;
@@ -652,6 +652,7 @@ Test(keeper_log_writer, rolls_at_size_and_on_demand)
     int                       fd;
     char                      path[256];
     u_char                    hdr[DR_KEEPER_LOG_HEADER_SIZE];
+    u_char                    name[DR_KEEPER_LOG_NAME_MAX];
     int64_t                   z, names[] = { 1, 4, 7, 9, 10 },
                               prevs[] = { 0, 3, 6, 8, 9 };
     dr_uint_t                 i;
@@ -681,9 +682,8 @@ Test(keeper_log_writer, rolls_at_size_and_on_demand)
     dr_keeper_log_close(lg);
 
     for (i = 0; i < 5; i++) {
-        (void) dr_keeper_log_name((u_char *) path + 128, "log", names[i],
-                                  NULL);
-        path_of(path, path + 128);
+        (void) dr_keeper_log_name(name, "log", names[i], NULL);
+        path_of(path, (char *) name);
 
         fd = open(path, O_RDONLY);
         cr_assert_neq(fd, -1, "%s", path);
@@ -918,7 +918,7 @@ Test(keeper_log_replay, every_bit_of_the_last_record)
     int64_t                   z[3];
     u_char                   *img;
     size_t                    offs[4], size, i;
-    dr_uint_t                 bit;
+    unsigned                  bit;
     dr_keeper_recover_info_t  info;
 
     seq(z, 1, 3);
