@@ -10,9 +10,10 @@
  * write in this order, all in one turn of its event loop:
  *
  *   1. decode, check ACLs, build the txn (dr_keeper_ops.c);
- *   2. dr_keeper_tree_apply(): the one place that mutates the tree, assigns
- *      the next zxid and fires watches (their notifications are queued on
- *      the watching connections, not sent);
+ *   2. dr_keeper_tree_apply() with the next zxid (k->last_zxid + 1): the
+ *      one place that mutates the tree; the changes it reports fire the
+ *      watches (notifications are queued on the watching connections,
+ *      not sent); createSession touches only the session table;
  *   3. the reply is encoded and queued on its connection, behind the
  *      notifications;
  *   4. dr_keeper_commit(): hands the record to the log.
@@ -32,15 +33,18 @@
  * like the others (ZooKeeper logs an ErrorTxn), so the zxid a client saw in
  * a reply never goes backwards across a restart.
  *
- * With no log plugged in (k->log == NULL) a txn is durable as soon as it is
- * committed.
+ * The log is dr_keeper_log.h's (k->txn_log): dr_keeper_commit() appends
+ * the record with dr_keeper_log_append(), whose completion calls
+ * dr_keeper_txn_durable(). With no log (k->txn_log NULL) a txn is durable
+ * as soon as it is committed. Snapshots take the tree (dr_keeper_tree.h)
+ * and the sessions (dr_keeper_session_walk() / dr_keeper_session_create()
+ * with an id, dr_keeper.h) at one zxid.
  */
 #ifndef DR_KEEPER_TXN_H_INCLUDED
 #define DR_KEEPER_TXN_H_INCLUDED
 
 typedef struct dr_keeper_s        dr_keeper_t;
 typedef struct dr_keeper_txn_s    dr_keeper_txn_t;
-typedef struct dr_keeper_log_s    dr_keeper_log_t;
 
 /*
  * Txn types are the opcodes of src/zk/dr_zk_proto.h, and their bodies the
@@ -51,11 +55,10 @@ typedef struct dr_keeper_log_s    dr_keeper_log_t;
  *                                     it as create)
  *   DR_ZK_OPCODE_CREATE_TTL           CreateTTLRequest
  *   DR_ZK_OPCODE_DELETE               DeleteRequest
- *   DR_ZK_OPCODE_DELETE_CONTAINER     DeleteRequest, version -1: the
- *                                     keeper's own reaping of an empty
- *                                     container or an expired TTL node
- *                                     (session id 0); a no-op if the node
- *                                     got a child meanwhile
+ *   DR_ZK_OPCODE_DELETE_CONTAINER     the path's bytes (no length), as
+ *                                     ZooKeeper's: the keeper's own
+ *                                     reaping of an empty container or an
+ *                                     expired TTL node (session id 0)
  *   DR_ZK_OPCODE_SET_DATA             SetDataRequest
  *   DR_ZK_OPCODE_SET_ACL              SetACLRequest (ACL ids as the client
  *                                     sent them but "auth" ones, already
@@ -68,7 +71,8 @@ typedef struct dr_keeper_log_s    dr_keeper_log_t;
  *   DR_ZK_OPCODE_CLOSE_SESSION        empty: deletes the session's
  *                                     ephemerals, then the session
  *                                     (closeSession and expiry alike)
- *   DR_ZK_OPCODE_ERROR                empty, <err> set: a failed write
+ *   DR_ZK_OPCODE_ERROR                int32 err (ZooKeeper's ErrorTxn):
+ *                                     a failed write; <err> is set too
  *
  * A successful txn applied again to the state it was first applied to
  * gives the same result: sequential suffixes come from the parent's
@@ -83,7 +87,7 @@ typedef struct dr_keeper_log_s    dr_keeper_log_t;
 struct dr_keeper_txn_s {
     /* the record: all of it goes to the log */
     int64_t                  session_id;    /* 0: the keeper's own */
-    int64_t                  zxid;          /* 0 until applied */
+    int64_t                  zxid;          /* set before apply */
     int64_t                  time;          /* ms since the epoch */
     int32_t                  cxid;          /* the request's xid */
     int32_t                  type;          /* see above */
@@ -101,49 +105,18 @@ struct dr_keeper_txn_s {
 
 
 /*
- * The durability layer, plugged into the keeper by setting k->log before
- * the keeper opens its listening sockets (see dr_keeper_process.c). All
- * hooks run in the keeper process, in its event loop thread.
- *
- *   open    creates/locks data_dir, loads the newest valid snapshot
- *           (tree, sessions, zxid) and replays the log after it through
- *           dr_keeper_txn_replay(); DR_OK or DR_ERROR (emerg logged; the
- *           keeper exits with 2 and is not respawned).
- *   append  copies <txn> (record and body: they are views of a frame that
- *           is reused as soon as append returns) into the pending batch.
- *           DR_OK, or DR_ERROR when the record cannot be kept: the tree is
- *           then ahead of what can ever be durable and the keeper exits
- *           (the master respawns it and recovery restores the truth).
- *   flush   called once at the end of every loop turn in which something
- *           was appended: writes the batch and makes it durable (one
- *           fdatasync for the whole batch unless "fsync off"), now or
- *           asynchronously, then calls dr_keeper_txn_durable() with the
- *           batch's last zxid (from the loop thread).
- *   close   the process exits (graceful or not): flush what can be, close.
- *
- * <data> is the layer's own state.
- */
-struct dr_keeper_log_s {
-    dr_int_t               (*open)(dr_keeper_t *k);
-    dr_int_t               (*append)(dr_keeper_t *k, dr_keeper_txn_t *txn);
-    void                   (*flush)(dr_keeper_t *k);
-    void                   (*close)(dr_keeper_t *k);
-    void                    *data;
-};
-
-
-/*
- * Hands an applied <txn> (zxid set) to the log. With no log, the txn is
+ * Hands an applied <txn> (zxid set) to the log (the record and its body
+ * are copied: both may be reused on return). With no log, the txn is
  * durable at once. DR_OK, or DR_ERROR (already logged) when the log could
- * not take it: the caller ends the keeper process. Keeper process.
+ * not take it: the tree is ahead of the disk, the keeper process exits
+ * and recovers. Keeper process.
  */
 dr_int_t dr_keeper_commit(dr_keeper_t *k, dr_keeper_txn_t *txn);
 
 /*
  * The completion callback of the log: every txn with a zxid <= <zxid> is
  * on disk. Sends what the connections were holding for it (replies and
- * notifications, in order). May be called from within flush. Keeper
- * process, loop thread.
+ * notifications, in order). Keeper process, loop thread.
  */
 void dr_keeper_txn_durable(dr_keeper_t *k, int64_t zxid);
 
@@ -153,7 +126,7 @@ void dr_keeper_txn_durable(dr_keeper_t *k, int64_t zxid);
  * Sessions created by replay expire one session timeout after the keeper
  * started, as ZooKeeper's do. DR_OK, or DR_ERROR (logged) if the record
  * is malformed or does not apply: the log is corrupt at that record.
- * Called by the log's open hook only.
+ * Called by recovery only, in zxid order, after the snapshot is loaded.
  */
 dr_int_t dr_keeper_txn_replay(dr_keeper_t *k, dr_keeper_txn_t *txn);
 
