@@ -174,6 +174,20 @@ void dr_event_worker_run(dr_cycle_t *cycle, dr_uint_t slot);
  */
 void dr_event_loop(dr_cycle_t *cycle);
 /*
+ * Per-iteration hooks: <handler>(cycle, data) runs at the top of every
+ * turn of dr_event_loop(), before the wait, in registration order (a
+ * quiescent point: upstream zones record there that no table pointer of
+ * the previous turn is held). Register from an init_process hook; they
+ * are per process, and at most DR_EVENT_LOOP_HOOKS. DR_OK or DR_ERROR
+ * (logged: too many).
+ */
+#define DR_EVENT_LOOP_HOOKS  8
+
+typedef void (*dr_event_loop_hook_pt)(dr_cycle_t *cycle, void *data);
+
+dr_int_t dr_event_add_loop_hook(dr_cycle_t *cycle,
+    dr_event_loop_hook_pt handler, void *data);
+/*
  * Begins a graceful shutdown of this process: stops accepting, closes idle
  * keep-alive connections, arms worker_shutdown_timeout. The loop then
  * exits once dr_event_no_timers_left() says so. Idempotent.

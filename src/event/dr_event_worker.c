@@ -18,6 +18,7 @@
  *   USR1      reopen the log files
  *
  * The keeper and agent processes run the same loop (dr_event_loop()).
+ * Modules may hook the top of each turn (dr_event_add_loop_hook()).
  */
 
 #include "dr_event.h"
@@ -26,7 +27,15 @@
 static void dr_event_shutdown_handler(dr_event_t *ev);
 
 
-static dr_event_t  dr_event_shutdown_event;
+typedef struct {
+    dr_event_loop_hook_pt   handler;
+    void                   *data;
+} dr_event_loop_hook_t;
+
+
+static dr_event_t            dr_event_shutdown_event;
+static dr_event_loop_hook_t  dr_event_loop_hooks[DR_EVENT_LOOP_HOOKS];
+static dr_uint_t             dr_event_nloop_hooks;
 
 
 void
@@ -43,10 +52,34 @@ dr_event_worker_run(dr_cycle_t *cycle, dr_uint_t slot)
 }
 
 
+dr_int_t
+dr_event_add_loop_hook(dr_cycle_t *cycle, dr_event_loop_hook_pt handler,
+    void *data)
+{
+    if (dr_event_nloop_hooks == DR_EVENT_LOOP_HOOKS) {
+        dr_log_error(DR_LOG_ALERT, cycle->log, 0,
+                     "more than %d event loop hooks", DR_EVENT_LOOP_HOOKS);
+        return DR_ERROR;
+    }
+
+    dr_event_loop_hooks[dr_event_nloop_hooks].handler = handler;
+    dr_event_loop_hooks[dr_event_nloop_hooks].data = data;
+    dr_event_nloop_hooks++;
+
+    return DR_OK;
+}
+
+
 void
 dr_event_loop(dr_cycle_t *cycle)
 {
+    dr_uint_t  i;
+
     for ( ;; ) {
+
+        for (i = 0; i < dr_event_nloop_hooks; i++) {
+            dr_event_loop_hooks[i].handler(cycle, dr_event_loop_hooks[i].data);
+        }
 
         if (dr_exiting && dr_event_no_timers_left() == DR_OK) {
             dr_log_error(DR_LOG_NOTICE, cycle->log, 0, "exiting");
