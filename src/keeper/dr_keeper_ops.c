@@ -1063,10 +1063,18 @@ dr_keeper_op_sync(dr_keeper_req_t *r)
 }
 
 
+/* ZooKeeper answers with the ping xid (-2) whatever the request's was */
 static dr_int_t
 dr_keeper_op_ping(dr_keeper_req_t *r)
 {
-    return dr_keeper_ops_error(r, DR_ZK_OK);
+    if (dr_keeper_reply(r->kc, DR_ZK_XID_PING, r->k->last_zxid, DR_ZK_OK,
+                        NULL, NULL, 0)
+        != DR_OK)
+    {
+        return DR_ERROR;
+    }
+
+    return DR_OK;
 }
 
 
@@ -1324,21 +1332,20 @@ dr_keeper_op_auth(dr_keeper_req_t *r)
 }
 
 
-/* no SASL provider here: as an unknown auth scheme */
+/*
+ * No SASL server here: ZooKeeper 3.8 without one answers every token with
+ * a null one (zxid 0) and keeps the connection.
+ */
 static dr_int_t
 dr_keeper_op_sasl(dr_keeper_req_t *r)
 {
-    r->k->auth_failed++;
+    dr_zk_sasl_t  rsp;
 
-    if (dr_keeper_reply(r->kc, r->xid, 0, DR_ZK_AUTHFAILED, NULL, NULL, 0)
-        != DR_OK)
-    {
-        return DR_ERROR;
-    }
+    rsp.token.data = NULL;
+    rsp.token.len = 0;
 
-    dr_keeper_conn_finalize(r->kc);
-
-    return DR_DONE;
+    return dr_keeper_reply(r->kc, r->xid, 0, DR_ZK_OK,
+                           &dr_zk_set_sasl_response_rec, &rsp, 4);
 }
 
 

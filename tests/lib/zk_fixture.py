@@ -229,9 +229,15 @@ class ZooKeeperServer:
                 raise df.StartError("ZooKeeper exited with %d:\n%s"
                                     % (self.proc.returncode,
                                        self.out_path.read_text()[-2000:]))
+            # ruok answers before the database is loaded: wait for a session
             try:
-                return four_letter(self.port, "ruok", timeout=1) == b"imok"
-            except OSError:
+                c = RawClient(self.port, timeout=1)
+                try:
+                    to, sid, pw, rsp = c.handshake()
+                    return sid != 0
+                finally:
+                    c.close()
+            except (OSError, EOFError):
                 return False
 
         df.wait_for(ready, timeout, "ZooKeeper on port %d" % self.port,
