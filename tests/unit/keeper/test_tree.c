@@ -1225,3 +1225,328 @@ Test(tree, survives_incremental_rehashing)
     cr_assert_eq(stat_of("/h").cversion, 45000);
     check_invariants();
 }
+
+
+/*
+ * Replay of tree_zk38.ops: a random client's 800 writes (single ops and
+ * multis, every create type and flag, versions, bad paths, nodes under
+ * ephemerals) as ZooKeeper 3.8.0 answered them, then its final tree. Each
+ * op is applied with the zxid ZooKeeper gave it; errors, created paths and
+ * stats (all but the times) must match, and so must the final tree.
+ */
+
+#define TEST_REPLAY_LINE  (1 << 17)
+
+typedef struct {
+    u_char   bytes[16][4096];
+    dr_uint_t  n;
+} test_store_t;
+
+static test_store_t  store;
+
+
+static dr_str_t
+replay_hex(const char *h, size_t len, dr_uint_t nullable)
+{
+    dr_str_t  s;
+    size_t    i;
+    unsigned  v;
+
+    if (nullable && len == 1 && h[0] == '-') {
+        s.data = NULL;
+        s.len = 0;
+        return s;
+    }
+
+    cr_assert(store.n < dr_nelems(store.bytes) && len / 2 <= 4096);
+    s.data = store.bytes[store.n++];
+    s.len = len / 2;
+
+    for (i = 0; i < s.len; i++) {
+        cr_assert_eq(sscanf(h + 2 * i, "%2x", &v), 1);
+        s.data[i] = (u_char) v;
+    }
+
+    return s;
+}
+
+
+/* the next ','-separated field of <*p> */
+static const char *
+replay_field(const char **p, size_t *len)
+{
+    const char  *f = *p;
+
+    *len = strcspn(f, ", ");
+    *p = f + *len + (f[*len] == ',');
+
+    return f;
+}
+
+
+/* one op "C,1,0,0,path,data" and so on; returns the text after it */
+static const char *
+replay_op(const char *p, dr_zk_multi_op_t *op)
+{
+    char         kind;
+    size_t       len;
+    const char  *f;
+
+    memset(op, 0, sizeof(dr_zk_multi_op_t));
+    kind = *p;
+    p += 2;
+
+    switch (kind) {
+
+    case 'C':
+        op->type = atoi(replay_field(&p, &len));
+        op->u.create.flags = atoi(replay_field(&p, &len));
+        op->u.create.ttl = atoll(replay_field(&p, &len));
+        f = replay_field(&p, &len);
+        op->u.create.path = replay_hex(f, len, 0);
+        f = replay_field(&p, &len);
+        op->u.create.data = replay_hex(f, len, 1);
+        op->u.create.acl.nelts = 1;
+        op->u.create.acl.elts = &world_acl;
+        break;
+
+    case 'D':
+    case 'K':
+        op->type = (kind == 'D') ? DR_ZK_OPCODE_DELETE : DR_ZK_OPCODE_CHECK;
+        op->u.del.version = atoi(replay_field(&p, &len));
+        f = replay_field(&p, &len);
+        op->u.del.path = replay_hex(f, len, 0);
+        break;
+
+    default:
+        op->type = DR_ZK_OPCODE_SET_DATA;
+        op->u.set_data.version = atoi(replay_field(&p, &len));
+        f = replay_field(&p, &len);
+        op->u.set_data.path = replay_hex(f, len, 0);
+        f = replay_field(&p, &len);
+        op->u.set_data.data = replay_hex(f, len, 1);
+    }
+
+    return (*p == ' ') ? p + 1 : p;
+}
+
+
+static void
+replay_stat_eq(dr_zk_stat_t *zk, dr_zk_stat_t *st, int line)
+{
+    cr_assert(zk->czxid == st->czxid && zk->mzxid == st->mzxid
+              && zk->pzxid == st->pzxid && zk->version == st->version
+              && zk->cversion == st->cversion && zk->aversion == st->aversion
+              && zk->ephemeral_owner == st->ephemeral_owner
+              && zk->data_length == st->data_length
+              && zk->num_children == st->num_children,
+              "line %d: stat differs from ZooKeeper's", line);
+}
+
+
+/* compares the tree's answer to ZooKeeper's reply body */
+static void
+replay_check(char kind, dr_keeper_tree_txn_t *txn, dr_zk_reader_t *rd,
+    int line)
+{
+    dr_uint_t                  i;
+    dr_zk_multi_result_t       r;
+    dr_zk_multi_response_t     m;
+    dr_zk_path_response_t      pr;
+    dr_zk_create2_response_t   c2;
+    dr_zk_stat_response_t      sr;
+    dr_keeper_tree_result_t   *res = txn->results;
+
+    if (kind == 'M') {
+        cr_assert_eq(dr_zk_multi_response_decode(rd, &m), DR_OK);
+        cr_assert_eq(m.nresults, txn->nresults, "line %d", line);
+
+        for (i = 0; dr_zk_multi_result_next(&m.results, &r) == DR_OK; i++) {
+            cr_assert(r.type == res[i].type && r.err == res[i].err,
+                      "line %d result %u: %d/%d, ZooKeeper %d/%d", line,
+                      (unsigned) i, res[i].type, res[i].err, r.type, r.err);
+
+            if (r.type == DR_ZK_OPCODE_CREATE
+                || r.type == DR_ZK_OPCODE_CREATE2)
+            {
+                cr_assert(dr_str_eq(&r.path, &res[i].path), "line %d", line);
+            }
+
+            if (r.type == DR_ZK_OPCODE_CREATE2
+                || r.type == DR_ZK_OPCODE_SET_DATA)
+            {
+                replay_stat_eq(&r.stat, &res[i].stat, line);
+            }
+        }
+
+        return;
+    }
+
+    switch (txn->type) {
+
+    case DR_ZK_OPCODE_CREATE:
+        cr_assert_eq(dr_zk_create_response_decode(rd, &pr), DR_OK);
+        cr_assert(dr_str_eq(&pr.path, &res->path), "line %d", line);
+        break;
+
+    case DR_ZK_OPCODE_CREATE2:
+    case DR_ZK_OPCODE_CREATE_CONTAINER:
+    case DR_ZK_OPCODE_CREATE_TTL:
+        cr_assert_eq(dr_zk_create2_response_decode(rd, &c2), DR_OK);
+        cr_assert(dr_str_eq(&c2.path, &res->path), "line %d", line);
+        replay_stat_eq(&c2.stat, &res->stat, line);
+        break;
+
+    case DR_ZK_OPCODE_SET_DATA:
+        cr_assert_eq(dr_zk_set_data_response_decode(rd, &sr), DR_OK);
+        replay_stat_eq(&sr.stat, &res->stat, line);
+        break;
+    }
+}
+
+
+Test(tree, replays_a_zookeeper_3_8_recording)
+{
+    int                        line, err, n, i, off, creations;
+    char                      *buf, *reply, kind;
+    char                       path[256], body[1 << 16];
+    const char                *p;
+    long long                  zxid, session;
+    FILE                      *f;
+    dr_str_t                   s, b;
+    dr_uint_t                  ops, nodes;
+    dr_zk_reader_t             rd;
+    dr_zk_writer_t             wr;
+    dr_zk_request_t            req;
+    dr_zk_multi_op_t           op[8];
+    dr_keeper_tree_txn_t       txn;
+    dr_keeper_tree_node_t     *node;
+    dr_zk_stat_t               st;
+    dr_zk_get_data_response_t  gd;
+    u_char                     mbuf[1 << 14];
+
+    snprintf(body, sizeof(body), "%.*s/tree_zk38.ops",
+             (int) (strrchr(__FILE__, '/') - __FILE__), __FILE__);
+    f = fopen(body, "r");
+    cr_assert_not_null(f, "%s (run from the top of the tree)", body);
+
+    buf = malloc(TEST_REPLAY_LINE);
+    reply = malloc(TEST_REPLAY_LINE);
+    cr_assert(buf && reply);
+
+    line = 0;
+    ops = 0;
+    nodes = 0;
+    session = 0;
+
+    while (fgets(buf, TEST_REPLAY_LINE, f)) {
+        line++;
+        buf[strcspn(buf, "\n")] = '\0';
+        store.n = 0;
+        kind = buf[0];
+
+        if (kind == '#') {
+            continue;
+        }
+
+        if (kind == 'R') {
+            cr_assert_eq(sscanf(buf, "R %lld %255s %lld %d", &zxid, path,
+                                &session, &creations), 4);
+            memset(&req, 0, sizeof(req));
+            req.create.path = replay_hex(path, strlen(path), 0);
+            req.create.data = str("");
+            req.create.acl.nelts = 1;
+            req.create.acl.elts = &world_acl;
+            next_zxid = zxid;
+            cr_assert_eq(apply(DR_ZK_OPCODE_CREATE, &req, session), DR_ZK_OK);
+            /* the real root had older children: take its count */
+            tree.root->cversion = creations;
+            continue;
+        }
+
+        if (kind == 'N') {
+            cr_assert_eq(sscanf(buf, "N %255s %65535s", path, body), 2);
+            s = replay_hex(path, strlen(path), 0);
+            node = dr_keeper_tree_find(&tree, &s);
+            cr_assert_not_null(node, "line %d: missing at the end", line);
+
+            b = replay_hex(body, strlen(body), 0);
+            rd = dr_zk_reader_init(b.data, b.len);
+            cr_assert_eq(dr_zk_get_data_response_decode(&rd, &gd), DR_OK);
+            dr_keeper_tree_stat(node, &st);
+            replay_stat_eq(&gd.stat, &st, line);
+            cr_assert_eq(gd.data.data == NULL, node->data.data == NULL);
+            cr_assert(gd.data.len == node->data.len
+                      && (gd.data.len == 0
+                          || memcmp(gd.data.data, node->data.data,
+                                    gd.data.len) == 0),
+                      "line %d: data differs", line);
+            nodes++;
+            continue;
+        }
+
+        cr_assert_not_null(fgets(reply, TEST_REPLAY_LINE, f));
+        line++;
+        body[0] = '\0';
+        cr_assert(sscanf(reply, "= %d %65535s", &err, body) >= 1);
+
+        memset(&txn, 0, sizeof(txn));
+        memset(&req, 0, sizeof(req));
+        txn.session_id = session;
+        txn.results = results;
+        txn.req = &req;
+
+        if (kind == 'Q') {
+            cr_assert_eq(sscanf(buf, "Q %lld", &zxid), 1);
+            txn.type = DR_ZK_OPCODE_CLOSE_SESSION;
+            txn.req = NULL;
+
+        } else {
+            cr_assert_eq(sscanf(buf + 2, "%lld %d %n", &zxid, &n, &off), 2);
+            cr_assert(n > 0 && n <= 8);
+            p = buf + 2 + off;
+
+            for (i = 0; i < n; i++) {
+                p = replay_op(p, &op[i]);
+            }
+
+            if (kind == 'O') {
+                txn.type = op[0].type;
+                memcpy(&req, &op[0].u, sizeof(op[0].u));
+
+            } else {
+                wr = dr_zk_writer_init(mbuf, sizeof(mbuf));
+                for (i = 0; i < n; i++) {
+                    cr_assert_eq(dr_zk_multi_op_encode(&wr, &op[i]), DR_OK);
+                }
+                cr_assert_eq(dr_zk_multi_end_encode(&wr), DR_OK);
+                rd = dr_zk_reader_init(mbuf, dr_zk_writer_len(&wr));
+                cr_assert_eq(dr_zk_multi_request_decode(&rd, &req.multi),
+                             DR_OK);
+                txn.type = DR_ZK_OPCODE_MULTI;
+            }
+        }
+
+        txn.zxid = zxid;
+        cr_assert_eq(dr_keeper_tree_apply(&tree, &txn), DR_OK);
+        cr_assert_eq(txn.err, err, "line %d: %d, ZooKeeper %d", line - 1,
+                     txn.err, err);
+        ops++;
+
+        if (err == DR_ZK_OK && body[0]) {
+            b = replay_hex(body, strlen(body), 0);
+            rd = dr_zk_reader_init(b.data, b.len);
+            replay_check(kind, &txn, &rd, line - 1);
+        }
+    }
+
+    fclose(f);
+    free(buf);
+    free(reply);
+
+    cr_assert_eq(ops, 801);
+    snprintf(path, sizeof(path), "/diff38");
+    cr_assert_eq(dr_keeper_tree_descendants(&tree, find(path)) + 1,
+                 (int32_t) nodes, "the same number of nodes at the end");
+    check_invariants();
+}
