@@ -337,9 +337,11 @@ dr_keeper_acl_fixup(dr_keeper_conn_t *kc, dr_zk_vec_t *in, dr_zk_writer_t *wr)
             continue;
         }
 
-        if (a.id.scheme.data == NULL || a.id.id.data == NULL) {
+        if (a.id.scheme.data == NULL) {
             return DR_ZK_INVALIDACL;
         }
+
+        /* the id of an "auth" entry is not used: kazoo sends a null one */
 
         if (dr_str_eq_lit(&a.id.scheme, "auth")) {
 
@@ -370,7 +372,7 @@ dr_keeper_acl_fixup(dr_keeper_conn_t *kc, dr_zk_vec_t *in, dr_zk_writer_t *wr)
             continue;
         }
 
-        if (!dr_keeper_acl_valid(&a.id)) {
+        if (a.id.id.data == NULL || !dr_keeper_acl_valid(&a.id)) {
             return DR_ZK_INVALIDACL;
         }
 

@@ -172,7 +172,7 @@ class ZooKeeperServer:
     kind = "zookeeper"
 
     def __init__(self, tick_time=2000, whitelist="*", extra=None,
-                 extended_types=False, base=None):
+                 extended_types=False, super_digest=None, base=None):
         self.base = Path(base or tempfile.mkdtemp(prefix="zk-test-"))
         self.conf_dir = self.base / "conf"
         self.data_dir = self.base / "data"
@@ -183,6 +183,7 @@ class ZooKeeperServer:
         self.whitelist = whitelist
         self.extra = extra or {}
         self.extended_types = extended_types
+        self.super_digest = super_digest
         self.proc = None
 
     @property
@@ -216,6 +217,9 @@ class ZooKeeperServer:
                 "-cp", "%s:%s" % (self.conf_dir, JAR)]
         if self.extended_types:
             argv.append("-Dzookeeper.extendedTypesEnabled=true")
+        if self.super_digest:
+            argv.append("-Dzookeeper.DigestAuthenticationProvider.superDigest=%s"
+                        % self.super_digest)
         argv += ["org.apache.zookeeper.server.ZooKeeperServerMain",
                  str(self.conf_dir / "zoo.cfg")]
         out = open(self.out_path, "wb")
@@ -273,13 +277,15 @@ class KeeperServer:
     kind = "drover"
 
     def __init__(self, tick_time=2000, whitelist="*", extra="",
-                 extended_types=False):
+                 extended_types=False, super_digest=None):
         self.d = df.Drover()
         self.port = self.d.port("keeper")
         self.tick_time = tick_time
         self.whitelist = whitelist
         self.extra = extra
         self.extended_types = extended_types
+        if super_digest:
+            self.extra += "    super_digest %s;\n" % super_digest
 
     @property
     def hosts(self):
@@ -331,6 +337,15 @@ class KeeperServer:
 
     def raw(self, **kw):
         return RawClient(self.port, **kw)
+
+
+def digest(user, password):
+    """ZooKeeper's digest id: "user:base64(sha1(user:password))"."""
+    import base64
+    import hashlib
+    cred = ("%s:%s" % (user, password)).encode()
+    return "%s:%s" % (user, base64.b64encode(hashlib.sha1(cred).digest())
+                      .decode())
 
 
 def start_client(hosts, timeout=10.0, **kw):
