@@ -262,8 +262,27 @@ void dr_http_clean_header(dr_http_request_t *r);
 dr_str_t *dr_http_status_line(dr_uint_t status);
 
 
-/* the filters at the end of the chains */
+/* dr_http_write_filter_module.c: the end of the body chain and chains */
+
 dr_int_t dr_http_write_filter(dr_http_request_t *r, dr_chain_t *in);
+/* chain links from (and back to) the request's free list */
+dr_chain_t *dr_http_alloc_chain_link(dr_http_request_t *r);
+void dr_http_free_chain_link(dr_http_request_t *r, dr_chain_t *cl);
+/* a link with a zeroed buf from <*free>, or a new one (nginx's
+ * ngx_chain_get_free_buf); NULL on no memory */
+dr_chain_t *dr_http_chain_get_free_buf(dr_http_request_t *r,
+    dr_chain_t **free);
+/*
+ * Appends <*out> to <*busy>, then moves the fully sent bufs of <tag> from
+ * the head of <*busy> to <*free> (reset), dropping the links of other
+ * tags (nginx's ngx_chain_update_chains).
+ */
+void dr_http_chain_update_chains(dr_http_request_t *r, dr_chain_t **free,
+    dr_chain_t **busy, dr_chain_t **out, dr_buf_tag_t tag);
+
+extern dr_module_t  dr_http_write_filter_module;
+extern dr_module_t  dr_http_header_filter_module;
+extern dr_module_t  dr_http_chunked_filter_module;
 
 
 #endif /* DR_HTTP_H_INCLUDED */

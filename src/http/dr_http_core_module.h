@@ -374,7 +374,7 @@ struct dr_http_location_tree_node_s {
     dr_http_core_loc_conf_t        *inclusive;
 
     u_char                          auto_redirect;
-    u_char                          len;
+    u_short                         len;
     u_char                          name[1];
 };
 
@@ -459,8 +459,29 @@ dr_http_cleanup_t *dr_http_cleanup_add(dr_http_request_t *r, size_t size);
 dr_int_t dr_http_send_header(dr_http_request_t *r);
 dr_int_t dr_http_output_filter(dr_http_request_t *r, dr_chain_t *in);
 
-/* Location: a relative one is made absolute per absolute_redirect */
-dr_int_t dr_http_core_redirect_location(dr_http_request_t *r, dr_str_t *loc);
+/* the PRECONTENT handler of try_files (registered by the core) */
+dr_int_t dr_http_core_try_files_handler(dr_http_request_t *r);
+/* the core's last-resort CONTENT handler (403/404), registered first */
+dr_int_t dr_http_core_add_default_content_handler(dr_conf_t *cf);
+
+/*
+ * Escapes <src> for use in a URI: DR_ESCAPE_URI (a path), DR_ESCAPE_ARGS
+ * (a query), DR_ESCAPE_URI_COMPONENT, DR_ESCAPE_HTML. With <dst> NULL,
+ * returns the number of bytes that need escaping (each takes 2 more);
+ * else writes and returns the end of the output.
+ */
+#define DR_ESCAPE_URI            0
+#define DR_ESCAPE_ARGS           1
+#define DR_ESCAPE_URI_COMPONENT  2
+#define DR_ESCAPE_HTML           3
+#define DR_ESCAPE_REFRESH        4
+uintptr_t dr_http_escape_uri(u_char *dst, u_char *src, size_t size,
+    dr_uint_t type);
+/* decodes %XX (and '+' stays): for $arg_ values and args; in place ok */
+void dr_http_unescape_uri(u_char **dst, u_char **src, size_t size);
+
+/* c->log takes the file, level and chain of <log> (error_log per location) */
+void dr_http_set_connection_log(dr_connection_t *c, dr_log_t *log);
 
 /* nginx's helpers for output headers */
 #define dr_http_clear_content_length(r)                                       \

@@ -213,6 +213,16 @@ typedef struct {
 } dr_http_headers_out_t;
 
 
+/* the request headers the core interprets: name -> shortcut/handler */
+typedef struct {
+    dr_str_t                   name;
+    dr_uint_t                  offset;     /* in dr_http_headers_in_t */
+    dr_http_header_handler_pt  handler;
+} dr_http_header_t;
+
+extern dr_http_header_t  dr_http_headers_in[];
+
+
 typedef void (*dr_http_client_body_handler_pt)(dr_http_request_t *r);
 
 /* a request body spilled to disk (client_body_temp_path) */
@@ -333,6 +343,10 @@ struct dr_http_request_s {
 
     /* the head parser's state; its header array is in r->pool */
     dr_http_parse_request_t    parse;
+    u_char                    *request_start;  /* the head in header_in */
+
+    /* chain links the write and chunked filters recycle */
+    dr_chain_t                *free_links;
 
     dr_int_t                   phase_handler;  /* index in the engine */
     dr_http_handler_pt         content_handler;
