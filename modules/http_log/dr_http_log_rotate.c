@@ -11,8 +11,11 @@
  * renamed file if it was written before its writer reopened, else in the
  * new one. keep= purges the oldest rotated files at once.
  *
- * compress: the master forks one helper (DR_PROCESS_HELPER, "access log
- * compressor") at a time. It closes what it inherited (listening sockets
+ * compress: the master forks a helper (DR_PROCESS_HELPER, "access log
+ * compressor"), one at a time but at its own exit, when the last
+ * rotations get one whatever runs (each file is flock()ed by the helper
+ * compressing it). The first tick of a configuration starts one too, for
+ * what an earlier run left. It closes what it inherited (listening sockets
  * above all) but the error log, then gzips every rotated file of the
  * compressed logs not compressed yet, oldest first, each only once no
  * process holds it open any more: a write lease (F_SETLEASE) is granted
@@ -32,6 +35,7 @@
 #include "dr_os.h"
 #include "dr_http_log_rotate.h"
 
+#include <sys/file.h>
 #include <zlib.h>
 
 
@@ -87,6 +91,12 @@ dr_http_log_rotate_tick(dr_cycle_t *cycle, dr_array_t *files,
 
     for (i = 0; i < files->nelts; i++) {
 
+        if (!f[i].seen) {
+            /* files a former run rotated but did not compress */
+            f[i].seen = 1;
+            dr_http_log_rotate_pending |= f[i].conf->compress;
+        }
+
         if (dr_http_log_rotate_due(&f[i], now, cycle->log) == DR_OK
             && dr_http_log_rotate_one(&f[i], now, cycle->log) == DR_OK)
         {
@@ -129,6 +139,18 @@ dr_http_log_rotate_tick(dr_cycle_t *cycle, dr_array_t *files,
 
     if (*next == 0 || dr_current_msec + delay < *next) {
         *next = dr_current_msec + delay;
+    }
+}
+
+
+void
+dr_http_log_rotate_exit(dr_cycle_t *cycle, dr_array_t *files)
+{
+    /* the last rotations are compressed after the master is gone */
+
+    if (dr_http_log_rotate_pending) {
+        (void) dr_http_log_rotate_spawn(cycle, files);
+        dr_http_log_rotate_pending = 0;
     }
 }
 
@@ -632,6 +654,19 @@ dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait, dr_log_t *log)
         dr_log_error(DR_LOG_ERR, log, dr_errno, "open() \"%s\" failed",
                      path);
         return DR_ERROR;
+    }
+
+    /*
+     * one compressor per file: the one that started at master exit may
+     * run beside the usual one; and a file the other one has just
+     * finished is gone (no link left)
+     */
+
+    if (flock(fd, LOCK_EX|LOCK_NB) == -1
+        || (fstat(fd, &st) == 0 && st.st_nlink == 0))
+    {
+        (void) close(fd);
+        return DR_DECLINED;
     }
 
     rc = dr_http_log_rotate_wait(fd, path, wait, log);

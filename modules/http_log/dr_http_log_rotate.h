@@ -41,6 +41,7 @@ typedef struct {
     time_t                      next;       /* next interval boundary; 0:
                                                not computed yet */
     dr_err_t                    err;        /* the stat() error last logged */
+    dr_uint_t                   seen;       /* looked at by this cycle */
 } dr_http_log_rotate_file_t;
 
 /* a rotated file's name, parsed */
@@ -60,6 +61,8 @@ typedef struct {
  */
 void dr_http_log_rotate_tick(dr_cycle_t *cycle, dr_array_t *files,
     dr_msec_t *next);
+/* the master's exit: a compression still to do gets its helper */
+void dr_http_log_rotate_exit(dr_cycle_t *cycle, dr_array_t *files);
 /* in a child process: closes the master's end of the helper's pipe */
 void dr_http_log_rotate_child_init(void);
 
@@ -96,7 +99,8 @@ dr_int_t dr_http_log_rotate_compress(dr_str_t *name, dr_msec_t wait,
     dr_log_t *log);
 /*
  * <path> -> <path>.gz (through <path>.gz.tmp, same owner and times), then
- * <path> is removed. DR_OK; DR_DECLINED (gone, or purged meanwhile);
+ * <path> is removed. DR_OK; DR_DECLINED (gone, purged meanwhile, or
+ * being compressed by another helper: they flock() the file);
  * DR_AGAIN (still open somewhere after <wait> ms: left as it is); DR_ERROR.
  */
 dr_int_t dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait,

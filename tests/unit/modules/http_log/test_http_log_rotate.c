@@ -569,6 +569,20 @@ Test(http_log_rotate, compress_takes_every_plain_rotated_file)
 
 /* the master's tick */
 
+static void
+test_wait_helper(void)
+{
+    struct pollfd  pfd;
+
+    cr_assert_neq(dr_http_log_rotate_helper_fd, DR_INVALID_FILE);
+
+    pfd.fd = dr_http_log_rotate_helper_fd;
+    pfd.events = POLLIN;
+    cr_assert_eq(poll(&pfd, 1, 10000), 1, "the helper ends");
+    cr_assert_eq(dr_http_log_rotate_busy(&test_log), 0);
+    cr_assert_eq(dr_http_log_rotate_helper_fd, DR_INVALID_FILE);
+}
+
 Test(http_log_rotate, tick_rotates_signals_and_compresses)
 {
     int                         n;
@@ -576,7 +590,6 @@ Test(http_log_rotate, tick_rotates_signals_and_compresses)
     sigset_t                    set, pending;
     dr_cycle_t                  cycle;
     dr_array_t                  files;
-    struct pollfd               pfd;
     dr_http_log_rotate_conf_t   rcf = { .size = 10, .keep = 2,
                                         .compress = 1 };
     dr_http_log_rotate_file_t  *f;
@@ -594,12 +607,20 @@ Test(http_log_rotate, tick_rotates_signals_and_compresses)
     *f = test_file("access.log", &rcf);
 
     test_write("access.log", "short\n", 0);
+    test_write("access.log.20231101-000000", "left by a former run\n", 0);
 
+    /* the first look starts a helper for what is left uncompressed */
     next = 0;
     dr_current_msec = 5000;
     dr_http_log_rotate_tick(&cycle, &files, &next);
     cr_assert_eq(next, 5000 + DR_HTTP_LOG_ROTATE_CHECK_MSEC);
-    cr_assert_str_eq(test_ls(), "access.log");
+    cr_assert_eq(dr_http_log_rotate_pending, 0);
+    test_wait_helper();
+    cr_assert_str_eq(test_ls(), "access.log access.log.20231101-000000.gz");
+    cr_assert_str_eq(test_gunzip("access.log.20231101-000000.gz"),
+                     "left by a former run\n");
+    cr_assert_eq(unlink((char *) test_name("access.log.20231101-000000.gz")
+                        .data), 0);
 
     test_write("access.log", "long enough\n", 0);
     next = 0;
@@ -621,10 +642,7 @@ Test(http_log_rotate, tick_rotates_signals_and_compresses)
     cr_assert_eq(dr_http_log_rotate_pending, 0);
     cr_assert_neq(dr_http_log_rotate_helper_fd, DR_INVALID_FILE);
 
-    pfd.fd = dr_http_log_rotate_helper_fd;
-    pfd.events = POLLIN;
-    cr_assert_eq(poll(&pfd, 1, 10000), 1, "the helper ends");
-    cr_assert_eq(dr_http_log_rotate_busy(&test_log), 0);
+    test_wait_helper();
 
     cr_assert_str_eq(test_ls(), "access.log.20231114-221320.gz");
     cr_assert_str_eq(test_gunzip("access.log.20231114-221320.gz"),
@@ -679,4 +697,54 @@ Test(http_log_rotate, interval_wakes_the_master_at_the_boundary)
     next = 500;
     dr_http_log_rotate_tick(&cycle, &files, &next);
     cr_assert_eq(next, 500);
+}
+
+
+Test(http_log_rotate, exit_starts_a_helper_for_pending_work)
+{
+    int                         fd, status;
+    pid_t                       pid;
+    dr_cycle_t                  cycle;
+    dr_array_t                  files;
+    dr_http_log_rotate_conf_t   rcf = { .size = 1, .compress = 1 };
+    dr_http_log_rotate_file_t  *f;
+
+    dr_memzero(&cycle, sizeof(cycle));
+    cycle.log = &test_log;
+
+    cr_assert_eq(dr_array_init(&files, test_pool, 2,
+                               sizeof(dr_http_log_rotate_file_t)), DR_OK);
+    f = dr_array_push(&files);
+    *f = test_file("access.log", &rcf);
+
+    dr_http_log_rotate_exit(&cycle, &files);
+    cr_assert_eq(dr_http_log_rotate_helper_fd, DR_INVALID_FILE,
+                 "nothing pending, no helper");
+
+    test_write("access.log.20231114-221320", "last\n", 0);
+    dr_http_log_rotate_pending = 1;
+
+    /* another compressor holds the file: the new one leaves it */
+    fd = open((char *) test_name("access.log.20231114-221320").data,
+              O_RDONLY);
+    cr_assert_neq(fd, -1);
+    cr_assert_eq(flock(fd, LOCK_EX), 0);
+
+    pid = fork();
+    cr_assert_neq(pid, -1);
+
+    if (pid == 0) {
+        dr_http_log_rotate_exit(&cycle, &files);
+        test_wait_helper();
+        _exit(test_exists("access.log.20231114-221320.gz") ? 1 : 0);
+    }
+
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fd);
+
+    dr_http_log_rotate_exit(&cycle, &files);
+    cr_assert_eq(dr_http_log_rotate_pending, 0);
+    test_wait_helper();
+    cr_assert_str_eq(test_ls(), "access.log.20231114-221320.gz");
 }

@@ -1,0 +1,1869 @@
+/*
+ * The access log (nginx's ngx_http_log_module): log_format, access_log,
+ * and the configuration of access_log_rotate, drover's built-in rotation
+ * (the engine is dr_http_log_rotate.c; the master runs it from this
+ * module's master_tick).
+ *
+ * A format compiles once, at configuration time, into an array of ops:
+ * literal text (up to 8 bytes kept in the op itself), a few values read
+ * straight from the clock or the request ($time_local, $time_iso8601,
+ * $msec, $status, $pipe: a fixed bound each), and variables escaped as
+ * the format says. In the LOG phase, each access_log of the location sums
+ * the ops' lengths (a variable is evaluated once and cached in the
+ * request), then the ops write the line in one pass: straight into the
+ * file's buffer when the log is buffered and the line fits, else into
+ * r->pool. A line, or a buffer of whole lines, goes to one write() on an
+ * O_APPEND descriptor, so the lines of concurrent workers never mix.
+ *
+ * A buffer belongs to its open file (cycle pool; each worker has its own
+ * copy after fork). It is written out when the next line does not fit,
+ * when flush= expires (a cancelable timer: it does not delay a graceful
+ * exit), and through the open file's flush hook, which the core calls
+ * before USR1 reopens the file and when a worker exits. With gzip, each
+ * flush is one gzip member (zcat reads the concatenation).
+ *
+ * A path with variables is opened, written and closed for every line and
+ * cannot be buffered (nginx's rule), nor rotated by access_log_rotate.
+ */
+
+#include "dr_config.h"
+#include "dr_core.h"
+#include "dr_http.h"
+#include "dr_http_log_rotate.h"
+
+#include <zlib.h>
+
+
+#define DR_HTTP_LOG_ESCAPE_DEFAULT  0
+#define DR_HTTP_LOG_ESCAPE_JSON     1
+#define DR_HTTP_LOG_ESCAPE_NONE     2
+
+#define DR_HTTP_LOG_GZIP_BUFFER     (64 * 1024)
+
+
+typedef struct dr_http_log_op_s  dr_http_log_op_t;
+
+typedef u_char *(*dr_http_log_op_run_pt)(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+typedef size_t (*dr_http_log_op_getlen_pt)(dr_http_request_t *r,
+    uintptr_t data);
+
+struct dr_http_log_op_s {
+    size_t                        len;      /* a bound; 0: ask getlen */
+    dr_http_log_op_getlen_pt      getlen;
+    dr_http_log_op_run_pt         run;
+    uintptr_t                     data;     /* text, or a variable index */
+};
+
+typedef struct {
+    dr_str_t                      name;
+    dr_array_t                   *flushes;  /* dr_int_t variable indices */
+    dr_array_t                   *ops;      /* dr_http_log_op_t */
+} dr_http_log_fmt_t;
+
+typedef struct {
+    dr_array_t                    formats;  /* dr_http_log_fmt_t, [0] is
+                                               "combined" */
+    dr_uint_t                     combined_used;
+    dr_array_t                    rotate;   /* dr_http_log_rotate_file_t */
+} dr_http_log_main_conf_t;
+
+typedef struct {
+    u_char                       *start;
+    u_char                       *pos;
+    u_char                       *last;
+    dr_event_t                   *event;    /* flush=; NULL without */
+    dr_msec_t                     flush;
+    dr_int_t                      gzip;     /* level; 0: plain */
+} dr_http_log_buf_t;
+
+typedef struct {
+    dr_open_file_t               *file;     /* NULL: a path with variables */
+    dr_http_complex_value_t      *script;
+    time_t                        disk_full_time;
+    time_t                        error_log_time;
+    dr_http_log_fmt_t            *format;
+    dr_http_complex_value_t      *filter;   /* if= */
+} dr_http_log_t;
+
+typedef struct {
+    dr_array_t                   *logs;     /* dr_http_log_t */
+    dr_uint_t                     off;
+    dr_http_log_rotate_conf_t    *rotate;   /* NULL: off */
+} dr_http_log_loc_conf_t;
+
+typedef struct {
+    dr_str_t                      name;
+    size_t                        len;
+    dr_http_log_op_run_pt         run;
+} dr_http_log_var_t;
+
+
+static dr_int_t dr_http_log_handler(dr_http_request_t *r);
+static void dr_http_log_write(dr_http_request_t *r, dr_http_log_t *log,
+    u_char *buf, size_t len);
+static ssize_t dr_http_log_script_write(dr_http_request_t *r,
+    dr_http_complex_value_t *script, u_char **name, u_char *buf, size_t len);
+static ssize_t dr_http_log_gzip(dr_fd_t fd, u_char *buf, size_t len,
+    dr_int_t level, dr_log_t *log);
+static void dr_http_log_flush(dr_open_file_t *file, dr_log_t *log);
+static void dr_http_log_flush_handler(dr_event_t *ev);
+
+static u_char *dr_http_log_copy_short(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_copy_long(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_pipe(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_time(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_iso8601(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_msec(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static u_char *dr_http_log_status(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+
+static dr_int_t dr_http_log_variable_compile(dr_conf_t *cf,
+    dr_http_log_op_t *op, dr_str_t *value, dr_uint_t escape);
+static size_t dr_http_log_variable_getlen(dr_http_request_t *r,
+    uintptr_t data);
+static u_char *dr_http_log_variable(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static size_t dr_http_log_escape_len(u_char *src, size_t size);
+static u_char *dr_http_log_escape(u_char *dst, u_char *src, size_t size);
+static size_t dr_http_log_json_variable_getlen(dr_http_request_t *r,
+    uintptr_t data);
+static u_char *dr_http_log_json_variable(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op);
+static size_t dr_http_log_json_escape_len(u_char *src, size_t size);
+static u_char *dr_http_log_json_escape(u_char *dst, u_char *src,
+    size_t size);
+static size_t dr_http_log_unescaped_variable_getlen(dr_http_request_t *r,
+    uintptr_t data);
+static u_char *dr_http_log_unescaped_variable(dr_http_request_t *r,
+    u_char *buf, dr_http_log_op_t *op);
+
+static void *dr_http_log_create_main_conf(dr_conf_t *cf);
+static void *dr_http_log_create_loc_conf(dr_conf_t *cf);
+static char *dr_http_log_merge_loc_conf(dr_conf_t *cf, void *parent,
+    void *child);
+static char *dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd,
+    void *conf);
+static char *dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
+    dr_str_t *value, dr_uint_t n);
+static char *dr_http_log_set_format(dr_conf_t *cf, dr_command_t *cmd,
+    void *conf);
+static char *dr_http_log_compile_format(dr_conf_t *cf, dr_array_t *flushes,
+    dr_array_t *ops, dr_array_t *args, dr_uint_t s);
+static char *dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd,
+    void *conf);
+static char *dr_http_log_rotate_register(dr_conf_t *cf, dr_array_t *logs,
+    dr_http_log_rotate_conf_t *rcf);
+static dr_int_t dr_http_log_init(dr_conf_t *cf);
+static dr_int_t dr_http_log_init_process(dr_cycle_t *cycle);
+static void dr_http_log_master_tick(dr_cycle_t *cycle, dr_msec_t *next);
+static void dr_http_log_exit_master(dr_cycle_t *cycle);
+
+
+static dr_command_t  dr_http_log_commands[] = {
+
+    { dr_string("log_format"),
+      DR_HTTP_MAIN_CONF|DR_CONF_2MORE,
+      dr_http_log_set_format,
+      DR_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { dr_string("access_log"),
+      DR_HTTP_MAIN_CONF|DR_HTTP_SRV_CONF|DR_HTTP_LOC_CONF|DR_HTTP_LIF_CONF
+                        |DR_HTTP_LMT_CONF|DR_CONF_1MORE,
+      dr_http_log_set_log,
+      DR_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { dr_string("access_log_rotate"),
+      DR_HTTP_MAIN_CONF|DR_HTTP_SRV_CONF|DR_CONF_1MORE,
+      dr_http_log_set_rotate,
+      DR_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    dr_null_command
+};
+
+
+static dr_http_module_t  dr_http_log_module_ctx = {
+    .postconfiguration = dr_http_log_init,
+    .create_main_conf = dr_http_log_create_main_conf,
+    .create_loc_conf = dr_http_log_create_loc_conf,
+    .merge_loc_conf = dr_http_log_merge_loc_conf,
+};
+
+
+dr_module_t  dr_http_log_module = {
+    .ctx_index = DR_MODULE_UNSET_INDEX, .index = DR_MODULE_UNSET_INDEX,
+    .name = "http_log", .type = DR_HTTP_MODULE,
+    .ctx = &dr_http_log_module_ctx, .commands = dr_http_log_commands,
+    .init_process = dr_http_log_init_process,
+    .master_tick = dr_http_log_master_tick,
+    .exit_master = dr_http_log_exit_master,
+};
+
+
+static dr_str_t  dr_http_access_log = dr_string(DR_HTTP_LOG_PATH);
+
+static dr_str_t  dr_http_combined_fmt =
+    dr_string("$remote_addr - $remote_user [$time_local] "
+              "\"$request\" $status $body_bytes_sent "
+              "\"$http_referer\" \"$http_user_agent\"");
+
+
+/* values the log reads itself; any other name is a variable */
+static dr_http_log_var_t  dr_http_log_vars[] = {
+    { dr_string("pipe"), 1, dr_http_log_pipe },
+    { dr_string("time_local"), sizeof("28/Sep/1970:12:00:00 +0600") - 1,
+      dr_http_log_time },
+    { dr_string("time_iso8601"), sizeof("1970-09-28T12:00:00+06:00") - 1,
+      dr_http_log_iso8601 },
+    { dr_string("msec"), DR_TIME_T_LEN + 4, dr_http_log_msec },
+    { dr_string("status"), DR_INT_T_LEN, dr_http_log_status },
+    { dr_null_string, 0, NULL }
+};
+
+
+/* default escaping: '"', '\', bytes < 0x20 and >= 0x7f become \xXX */
+static uint32_t  dr_http_log_escape_map[] = {
+    0xffffffff,     /* 0x00-0x1f */
+    0x00000004,     /* 0x20-0x3f: '"' */
+    0x10000000,     /* 0x40-0x5f: '\' */
+    0x80000000,     /* 0x60-0x7f: DEL */
+    0xffffffff,
+    0xffffffff,
+    0xffffffff,
+    0xffffffff
+};
+
+#define dr_http_log_escaped(c)                                                \
+    (dr_http_log_escape_map[(c) >> 5] & (1U << ((c) & 0x1f)))
+
+
+/*
+ * The LOG phase: one line per access_log of the location. Always DR_OK
+ * but on no memory; write errors are logged (at most once a minute per
+ * log) and after ENOSPC the log rests for the rest of that second.
+ */
+static dr_int_t
+dr_http_log_handler(dr_http_request_t *r)
+{
+    u_char                  *line, *p;
+    size_t                   len;
+    time_t                   now;
+    dr_str_t                 val;
+    dr_uint_t                i, l, n;
+    dr_http_log_t           *log;
+    dr_http_log_op_t        *op;
+    dr_http_log_buf_t       *buffer;
+    dr_http_log_loc_conf_t  *lcf;
+
+    lcf = dr_http_get_module_loc_conf(r, dr_http_log_module);
+
+    if (lcf->off || lcf->logs == NULL) {
+        return DR_OK;
+    }
+
+    now = dr_time();
+    log = lcf->logs->elts;
+
+    for (l = 0; l < lcf->logs->nelts; l++) {
+
+        if (log[l].filter) {
+            if (dr_http_complex_value(r, log[l].filter, &val) != DR_OK) {
+                return DR_ERROR;
+            }
+
+            if (val.len == 0 || (val.len == 1 && val.data[0] == '0')) {
+                continue;
+            }
+        }
+
+        if (now == log[l].disk_full_time) {
+            continue;
+        }
+
+        if (log[l].format->flushes->nelts) {
+            dr_http_script_flush_no_cacheable_variables(r,
+                                                    log[l].format->flushes);
+        }
+
+        op = log[l].format->ops->elts;
+        n = log[l].format->ops->nelts;
+        len = 1;                                    /* the LF */
+
+        for (i = 0; i < n; i++) {
+            len += op[i].len ? op[i].len : op[i].getlen(r, op[i].data);
+        }
+
+        buffer = log[l].file ? log[l].file->data : NULL;
+
+        if (buffer) {
+
+            if (len > (size_t) (buffer->last - buffer->pos)) {
+                dr_http_log_write(r, &log[l], buffer->start,
+                                  buffer->pos - buffer->start);
+                buffer->pos = buffer->start;
+            }
+
+            if (len <= (size_t) (buffer->last - buffer->pos)) {
+
+                p = buffer->pos;
+
+                if (buffer->event && p == buffer->start) {
+                    dr_event_add_timer(buffer->event, buffer->flush);
+                }
+
+                for (i = 0; i < n; i++) {
+                    p = op[i].run(r, p, &op[i]);
+                }
+
+                *p++ = LF;
+                buffer->pos = p;
+
+                continue;
+            }
+
+            /* longer than the whole buffer: on its own, the buffer is empty */
+
+            if (buffer->event && buffer->event->timer_set) {
+                dr_event_del_timer(buffer->event);
+            }
+        }
+
+        line = dr_pnalloc(r->pool, len);
+        if (line == NULL) {
+            return DR_ERROR;
+        }
+
+        p = line;
+
+        for (i = 0; i < n; i++) {
+            p = op[i].run(r, p, &op[i]);
+        }
+
+        *p++ = LF;
+
+        dr_http_log_write(r, &log[l], line, p - line);
+    }
+
+    return DR_OK;
+}
+
+
+/* <buf> (whole lines) to <log>'s file in one write() */
+static void
+dr_http_log_write(dr_http_request_t *r, dr_http_log_t *log, u_char *buf,
+    size_t len)
+{
+    u_char             *name;
+    time_t              now;
+    ssize_t             n;
+    dr_err_t            err;
+    dr_http_log_buf_t  *buffer;
+
+    if (len == 0) {
+        return;
+    }
+
+    if (log->script == NULL) {
+        name = log->file->name.data;
+        buffer = log->file->data;
+
+        if (buffer && buffer->gzip) {
+            n = dr_http_log_gzip(log->file->fd, buf, len, buffer->gzip,
+                                 r->connection->log);
+        } else {
+            n = write(log->file->fd, buf, len);
+        }
+
+    } else {
+        name = NULL;
+        n = dr_http_log_script_write(r, log->script, &name, buf, len);
+    }
+
+    if (n == (ssize_t) len) {
+        return;
+    }
+
+    err = dr_errno;
+    now = dr_time();
+
+    if (n == -1 && err == ENOSPC) {
+        log->disk_full_time = now;
+    }
+
+    if (now - log->error_log_time < 60) {
+        return;
+    }
+
+    log->error_log_time = now;
+
+    if (n == -1) {
+        dr_log_error(DR_LOG_CRIT, r->connection->log, err,
+                     "write() to \"%s\" failed",
+                     name ? name : (u_char *) "(access log)");
+        return;
+    }
+
+    dr_log_error(DR_LOG_CRIT, r->connection->log, 0,
+                 "write() to \"%s\" was incomplete: %z of %uz",
+                 name ? name : (u_char *) "(access log)", n, len);
+}
+
+
+/*
+ * A path with variables: opened, written, closed. -1 with errno, and
+ * *name set once the path is known (NULL when it could not be made).
+ */
+static ssize_t
+dr_http_log_script_write(dr_http_request_t *r,
+    dr_http_complex_value_t *script, u_char **name, u_char *buf, size_t len)
+{
+    u_char    *path, *p, *last;
+    ssize_t    n;
+    dr_fd_t    fd;
+    dr_err_t   err;
+    dr_str_t   value;
+
+    if (dr_http_complex_value(r, script, &value) != DR_OK) {
+        errno = ENOMEM;
+        return -1;
+    }
+
+    path = dr_pnalloc(r->pool, value.len + 1);
+    if (path == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+
+    last = dr_cpymem(path, value.data, value.len);
+    *last = '\0';
+    *name = path;
+
+    /* a value must not cut the path short nor climb out of its place */
+
+    if (dr_strlchr(path, last, '\0') != NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+
+    for (p = path; p + 2 < last + 1; p++) {
+        if (p[0] == '/' && p[1] == '.' && p[2] == '.'
+            && (p + 3 == last || p[3] == '/'))
+        {
+            dr_log_error(DR_LOG_ERR, r->connection->log, 0,
+                         "access log path \"%s\" has a \"..\" segment, "
+                         "not written", path);
+            errno = EACCES;
+            return -1;
+        }
+    }
+
+    fd = open((char *) path, O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0644);
+
+    if (fd == DR_INVALID_FILE) {
+        return -1;
+    }
+
+    n = write(fd, buf, len);
+    err = dr_errno;
+
+    if (close(fd) == -1) {
+        dr_log_error(DR_LOG_ALERT, r->connection->log, dr_errno,
+                     "close() \"%s\" failed", path);
+    }
+
+    errno = err;
+
+    return n;
+}
+
+
+/*
+ * <buf> as one gzip member in one write(): <len> when all of it was
+ * written, 0 when only part, -1 with errno on an error (zlib's logged).
+ */
+static ssize_t
+dr_http_log_gzip(dr_fd_t fd, u_char *buf, size_t len, dr_int_t level,
+    dr_log_t *log)
+{
+    int        rc, wbits, memlevel;
+    u_char    *out;
+    size_t     size;
+    ssize_t    n;
+    dr_err_t   err;
+    z_stream   zs;
+
+    /* a small buffer needs a small window: less memory per flush */
+
+    wbits = MAX_WBITS;
+    memlevel = MAX_MEM_LEVEL - 1;
+
+    while ((ssize_t) len < ((1 << (wbits - 1)) - 262)) {
+        wbits--;
+        memlevel--;
+    }
+
+    if (memlevel < 1) {
+        memlevel = 1;
+    }
+
+    dr_memzero(&zs, sizeof(z_stream));
+
+    rc = deflateInit2(&zs, (int) level, Z_DEFLATED, wbits + 16, memlevel,
+                      Z_DEFAULT_STRATEGY);
+
+    if (rc != Z_OK) {
+        dr_log_error(DR_LOG_ALERT, log, 0, "deflateInit2() failed: %d", rc);
+        errno = ENOMEM;
+        return -1;
+    }
+
+    size = deflateBound(&zs, len);
+
+    out = dr_alloc(size, log);
+    if (out == NULL) {
+        (void) deflateEnd(&zs);
+        errno = ENOMEM;
+        return -1;
+    }
+
+    zs.next_in = buf;
+    zs.avail_in = len;
+    zs.next_out = out;
+    zs.avail_out = size;
+
+    rc = deflate(&zs, Z_FINISH);
+
+    if (rc != Z_STREAM_END) {
+        dr_log_error(DR_LOG_ALERT, log, 0, "deflate(Z_FINISH) failed: %d",
+                     rc);
+        (void) deflateEnd(&zs);
+        dr_free(out);
+        errno = EIO;
+        return -1;
+    }
+
+    size -= zs.avail_out;
+    (void) deflateEnd(&zs);
+
+    n = write(fd, out, size);
+    err = dr_errno;
+
+    dr_free(out);
+
+    if (n == (ssize_t) size) {
+        return len;
+    }
+
+    errno = err;
+
+    return (n == -1) ? -1 : 0;
+}
+
+
+/*
+ * The open file's flush hook: writes the buffered lines. The core calls
+ * it before a reopen (USR1) and at a worker's exit; the flush= timer and
+ * a full buffer call it too. Never blocks on more than the write().
+ */
+static void
+dr_http_log_flush(dr_open_file_t *file, dr_log_t *log)
+{
+    size_t              len;
+    ssize_t             n;
+    dr_http_log_buf_t  *buffer;
+
+    buffer = file->data;
+
+    len = buffer->pos - buffer->start;
+
+    if (len == 0) {
+        return;
+    }
+
+    if (buffer->gzip) {
+        n = dr_http_log_gzip(file->fd, buffer->start, len, buffer->gzip, log);
+    } else {
+        n = write(file->fd, buffer->start, len);
+    }
+
+    if (n == -1) {
+        dr_log_error(DR_LOG_CRIT, log, dr_errno, "write() to \"%s\" failed",
+                     file->name.data);
+
+    } else if ((size_t) n != len) {
+        dr_log_error(DR_LOG_CRIT, log, 0,
+                     "write() to \"%s\" was incomplete: %z of %uz",
+                     file->name.data, n, len);
+    }
+
+    buffer->pos = buffer->start;
+
+    if (buffer->event && buffer->event->timer_set) {
+        dr_event_del_timer(buffer->event);
+    }
+}
+
+
+static void
+dr_http_log_flush_handler(dr_event_t *ev)
+{
+    dr_http_log_flush(ev->data, ev->log);
+}
+
+
+/* ops */
+
+static u_char *
+dr_http_log_copy_short(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op)
+{
+    size_t     len;
+    uintptr_t  data;
+
+    len = op->len;
+    data = op->data;
+
+    while (len--) {
+        *buf++ = (u_char) (data & 0xff);
+        data >>= 8;
+    }
+
+    return buf;
+}
+
+
+static u_char *
+dr_http_log_copy_long(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op)
+{
+    return dr_cpymem(buf, (u_char *) op->data, op->len);
+}
+
+
+static u_char *
+dr_http_log_pipe(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    *buf = r->pipeline ? 'p' : '.';
+
+    return buf + 1;
+}
+
+
+static u_char *
+dr_http_log_time(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    return dr_cpymem(buf, dr_cached_http_log_time.data, op->len);
+}
+
+
+static u_char *
+dr_http_log_iso8601(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    return dr_cpymem(buf, dr_cached_http_log_iso8601.data, op->len);
+}
+
+
+static u_char *
+dr_http_log_msec(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    dr_time_t  *tp;
+
+    tp = dr_timeofday();
+
+    return dr_sprintf(buf, "%T.%03ui", tp->sec, tp->msec);
+}
+
+
+/* nginx's: the error status if one was sent, 009 for HTTP/0.9 */
+static u_char *
+dr_http_log_status(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    dr_uint_t  status;
+
+    if (r->err_status) {
+        status = r->err_status;
+
+    } else if (r->headers_out.status) {
+        status = r->headers_out.status;
+
+    } else if (r->http_version == DR_HTTP_VERSION_9) {
+        status = 9;
+
+    } else {
+        status = 0;
+    }
+
+    return dr_sprintf(buf, "%03ui", status);
+}
+
+
+static dr_int_t
+dr_http_log_variable_compile(dr_conf_t *cf, dr_http_log_op_t *op,
+    dr_str_t *value, dr_uint_t escape)
+{
+    dr_int_t  index;
+
+    index = dr_http_get_variable_index(cf, value);
+    if (index == DR_ERROR) {
+        return DR_ERROR;
+    }
+
+    op->len = 0;
+
+    switch (escape) {
+
+    case DR_HTTP_LOG_ESCAPE_JSON:
+        op->getlen = dr_http_log_json_variable_getlen;
+        op->run = dr_http_log_json_variable;
+        break;
+
+    case DR_HTTP_LOG_ESCAPE_NONE:
+        op->getlen = dr_http_log_unescaped_variable_getlen;
+        op->run = dr_http_log_unescaped_variable;
+        break;
+
+    default: /* DR_HTTP_LOG_ESCAPE_DEFAULT */
+        op->getlen = dr_http_log_variable_getlen;
+        op->run = dr_http_log_variable;
+    }
+
+    op->data = index;
+
+    return DR_OK;
+}
+
+
+/* default escaping; an unset variable is "-" */
+static size_t
+dr_http_log_variable_getlen(dr_http_request_t *r, uintptr_t data)
+{
+    size_t                     n;
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, data);
+
+    if (value == NULL || value->not_found) {
+        return 1;
+    }
+
+    n = dr_http_log_escape_len(value->data, value->len);
+
+    value->escape = n ? 1 : 0;
+
+    return value->len + n * 3;
+}
+
+
+static u_char *
+dr_http_log_variable(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
+{
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, op->data);
+
+    if (value == NULL || value->not_found) {
+        *buf = '-';
+        return buf + 1;
+    }
+
+    if (value->escape == 0) {
+        return dr_cpymem(buf, value->data, value->len);
+    }
+
+    return dr_http_log_escape(buf, value->data, value->len);
+}
+
+
+/* how many bytes of <src> default escaping turns into \xXX */
+static size_t
+dr_http_log_escape_len(u_char *src, size_t size)
+{
+    size_t  n;
+
+    n = 0;
+
+    while (size--) {
+        if (dr_http_log_escaped(*src)) {
+            n++;
+        }
+        src++;
+    }
+
+    return n;
+}
+
+
+static u_char *
+dr_http_log_escape(u_char *dst, u_char *src, size_t size)
+{
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    while (size--) {
+
+        if (dr_http_log_escaped(*src)) {
+            *dst++ = '\\';
+            *dst++ = 'x';
+            *dst++ = hex[*src >> 4];
+            *dst++ = hex[*src & 0xf];
+            src++;
+
+        } else {
+            *dst++ = *src++;
+        }
+    }
+
+    return dst;
+}
+
+
+/* JSON string escaping; an unset variable is empty */
+static size_t
+dr_http_log_json_variable_getlen(dr_http_request_t *r, uintptr_t data)
+{
+    size_t                     n;
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, data);
+
+    if (value == NULL || value->not_found) {
+        return 0;
+    }
+
+    n = dr_http_log_json_escape_len(value->data, value->len);
+
+    value->escape = n ? 1 : 0;
+
+    return value->len + n;
+}
+
+
+static u_char *
+dr_http_log_json_variable(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op)
+{
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, op->data);
+
+    if (value == NULL || value->not_found) {
+        return buf;
+    }
+
+    if (value->escape == 0) {
+        return dr_cpymem(buf, value->data, value->len);
+    }
+
+    return dr_http_log_json_escape(buf, value->data, value->len);
+}
+
+
+/* the bytes JSON escaping adds to <src> (nginx's ngx_escape_json) */
+static size_t
+dr_http_log_json_escape_len(u_char *src, size_t size)
+{
+    u_char  ch;
+    size_t  n;
+
+    n = 0;
+
+    while (size--) {
+        ch = *src++;
+
+        if (ch == '\\' || ch == '"') {
+            n++;
+
+        } else if (ch <= 0x1f) {
+            switch (ch) {
+            case '\n':
+            case '\r':
+            case '\t':
+            case '\b':
+            case '\f':
+                n++;
+                break;
+
+            default:
+                n += sizeof("\\u001F") - 2;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+static u_char *
+dr_http_log_json_escape(u_char *dst, u_char *src, size_t size)
+{
+    u_char         ch;
+    static u_char  hex[] = "0123456789abcdef";
+
+    while (size--) {
+        ch = *src++;
+
+        if (ch > 0x1f) {
+            if (ch == '\\' || ch == '"') {
+                *dst++ = '\\';
+            }
+
+            *dst++ = ch;
+            continue;
+        }
+
+        *dst++ = '\\';
+
+        switch (ch) {
+        case '\n':
+            *dst++ = 'n';
+            break;
+
+        case '\r':
+            *dst++ = 'r';
+            break;
+
+        case '\t':
+            *dst++ = 't';
+            break;
+
+        case '\b':
+            *dst++ = 'b';
+            break;
+
+        case '\f':
+            *dst++ = 'f';
+            break;
+
+        default:
+            *dst++ = 'u';
+            *dst++ = '0';
+            *dst++ = '0';
+            *dst++ = hex[ch >> 4];
+            *dst++ = hex[ch & 0xf];
+        }
+    }
+
+    return dst;
+}
+
+
+/* escape=none; an unset variable is empty */
+static size_t
+dr_http_log_unescaped_variable_getlen(dr_http_request_t *r, uintptr_t data)
+{
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, data);
+
+    if (value == NULL || value->not_found) {
+        return 0;
+    }
+
+    value->escape = 0;
+
+    return value->len;
+}
+
+
+static u_char *
+dr_http_log_unescaped_variable(dr_http_request_t *r, u_char *buf,
+    dr_http_log_op_t *op)
+{
+    dr_http_variable_value_t  *value;
+
+    value = dr_http_get_indexed_variable(r, op->data);
+
+    if (value == NULL || value->not_found) {
+        return buf;
+    }
+
+    return dr_cpymem(buf, value->data, value->len);
+}
+
+
+/* configuration */
+
+static void *
+dr_http_log_create_main_conf(dr_conf_t *cf)
+{
+    dr_http_log_fmt_t        *fmt;
+    dr_http_log_main_conf_t  *lmcf;
+
+    lmcf = dr_pcalloc(cf->pool, sizeof(dr_http_log_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    if (dr_array_init(&lmcf->formats, cf->pool, 4, sizeof(dr_http_log_fmt_t))
+        != DR_OK
+        || dr_array_init(&lmcf->rotate, cf->pool, 4,
+                         sizeof(dr_http_log_rotate_file_t))
+           != DR_OK)
+    {
+        return NULL;
+    }
+
+    /* "combined" is compiled at the end of http{} if something uses it */
+
+    fmt = dr_array_push(&lmcf->formats);
+    if (fmt == NULL) {
+        return NULL;
+    }
+
+    dr_str_set(&fmt->name, "combined");
+
+    fmt->flushes = dr_array_create(cf->pool, 4, sizeof(dr_int_t));
+    fmt->ops = dr_array_create(cf->pool, 16, sizeof(dr_http_log_op_t));
+
+    if (fmt->flushes == NULL || fmt->ops == NULL) {
+        return NULL;
+    }
+
+    return lmcf;
+}
+
+
+static void *
+dr_http_log_create_loc_conf(dr_conf_t *cf)
+{
+    dr_http_log_loc_conf_t  *conf;
+
+    conf = dr_pcalloc(cf->pool, sizeof(dr_http_log_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by dr_pcalloc():
+     *
+     *     conf->logs = NULL;
+     *     conf->off = 0;
+     */
+
+    conf->rotate = DR_CONF_UNSET_PTR;
+
+    return conf;
+}
+
+
+/*
+ * A level without access_log inherits its parent's logs; with none up to
+ * http{}, a server gets logs/access.log in "combined" (nginx). The logs a
+ * level declares (or gets by default) are rotated per the
+ * access_log_rotate in effect at that level.
+ */
+static char *
+dr_http_log_merge_loc_conf(dr_conf_t *cf, void *parent, void *child)
+{
+    dr_http_log_loc_conf_t *prev = parent;
+    dr_http_log_loc_conf_t *conf = child;
+
+    dr_http_log_t            *log;
+    dr_http_log_fmt_t        *fmt;
+    dr_http_log_main_conf_t  *lmcf;
+
+    dr_conf_merge_ptr_value(conf->rotate, prev->rotate, NULL);
+
+    if (conf->logs == NULL && !conf->off) {
+
+        conf->logs = prev->logs;
+        conf->off = prev->off;
+
+        if (conf->logs || conf->off) {
+            return DR_CONF_OK;
+        }
+
+        conf->logs = dr_array_create(cf->pool, 2, sizeof(dr_http_log_t));
+        if (conf->logs == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        log = dr_array_push(conf->logs);
+        if (log == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        dr_memzero(log, sizeof(dr_http_log_t));
+
+        log->file = dr_conf_open_file(cf->cycle, &dr_http_access_log);
+        if (log->file == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        lmcf = dr_http_conf_get_module_main_conf(cf, dr_http_log_module);
+        fmt = lmcf->formats.elts;
+
+        log->format = &fmt[0];
+        lmcf->combined_used = 1;
+    }
+
+    return dr_http_log_rotate_register(cf, conf->logs, conf->rotate);
+}
+
+
+/* access_log off | path [format [buffer=size] [gzip[=level]]
+ *                        [flush=time] [if=condition]] */
+static char *
+dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd, void *conf)
+{
+    dr_http_log_loc_conf_t *llcf = conf;
+
+    dr_str_t                          *value, name;
+    dr_uint_t                          i;
+    dr_http_log_t                     *log;
+    dr_http_log_fmt_t                 *fmt;
+    dr_http_log_main_conf_t           *lmcf;
+    dr_http_compile_complex_value_t    ccv;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && dr_strncmp(value[1].data, "off", 3) == 0) {
+        llcf->off = 1;
+
+        if (cf->args->nelts == 2) {
+            return DR_CONF_OK;
+        }
+
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                          &value[2]);
+        return DR_CONF_ERROR;
+    }
+
+    if (value[1].len >= 7 && dr_strncmp(value[1].data, "syslog:", 7) == 0) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                          "logging to syslog is not supported");
+        return DR_CONF_ERROR;
+    }
+
+    if (llcf->logs == NULL) {
+        llcf->logs = dr_array_create(cf->pool, 2, sizeof(dr_http_log_t));
+        if (llcf->logs == NULL) {
+            return DR_CONF_ERROR;
+        }
+    }
+
+    lmcf = dr_http_conf_get_module_main_conf(cf, dr_http_log_module);
+
+    log = dr_array_push(llcf->logs);
+    if (log == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    dr_memzero(log, sizeof(dr_http_log_t));
+
+    if (dr_http_script_variables_count(&value[1]) == 0) {
+        log->file = dr_conf_open_file(cf->cycle, &value[1]);
+        if (log->file == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+    } else {
+        if (dr_conf_full_name(cf->cycle, &value[1], 0) != DR_OK) {
+            return DR_CONF_ERROR;
+        }
+
+        log->script = dr_pcalloc(cf->pool, sizeof(dr_http_complex_value_t));
+        if (log->script == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        dr_memzero(&ccv, sizeof(dr_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = &value[1];
+        ccv.complex_value = log->script;
+
+        if (dr_http_compile_complex_value(&ccv) != DR_OK) {
+            return DR_CONF_ERROR;
+        }
+    }
+
+    if (cf->args->nelts >= 3) {
+        name = value[2];
+
+    } else {
+        dr_str_set(&name, "combined");
+    }
+
+    fmt = lmcf->formats.elts;
+
+    for (i = 0; i < lmcf->formats.nelts; i++) {
+        if (dr_str_eq(&fmt[i].name, &name)) {
+            log->format = &fmt[i];
+            break;
+        }
+    }
+
+    if (log->format == NULL) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "unknown log format \"%V\"",
+                          &name);
+        return DR_CONF_ERROR;
+    }
+
+    if (i == 0) {
+        lmcf->combined_used = 1;
+    }
+
+    return dr_http_log_set_log_params(cf, log, value, cf->args->nelts);
+}
+
+
+/* buffer=, gzip, flush=, if= of an access_log (value[3] on) */
+static char *
+dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
+    dr_str_t *value, dr_uint_t n)
+{
+    size_t                             size;
+    dr_int_t                           gzip;
+    dr_str_t                           s;
+    dr_msec_t                          flush;
+    dr_uint_t                          i;
+    dr_http_log_buf_t                 *buffer;
+    dr_http_compile_complex_value_t    ccv;
+
+    size = 0;
+    flush = 0;
+    gzip = 0;
+
+    for (i = 3; i < n; i++) {
+
+        if (dr_strncmp(value[i].data, "buffer=", 7) == 0) {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            size = dr_parse_size(&s);
+
+            if (size == (size_t) DR_ERROR || size == 0) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid buffer size \"%V\"", &s);
+                return DR_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (dr_strncmp(value[i].data, "flush=", 6) == 0) {
+            s.len = value[i].len - 6;
+            s.data = value[i].data + 6;
+
+            flush = dr_parse_time(&s, 0);
+
+            if (flush == (dr_msec_t) DR_ERROR || flush == 0) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid flush time \"%V\"", &s);
+                return DR_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (dr_strncmp(value[i].data, "gzip", 4) == 0
+            && (value[i].len == 4 || value[i].data[4] == '='))
+        {
+            if (size == 0) {
+                size = DR_HTTP_LOG_GZIP_BUFFER;
+            }
+
+            if (value[i].len == 4) {
+                gzip = Z_BEST_SPEED;
+                continue;
+            }
+
+            s.len = value[i].len - 5;
+            s.data = value[i].data + 5;
+
+            gzip = dr_atoi(s.data, s.len);
+
+            if (gzip < 1 || gzip > 9) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid compression level \"%V\"", &s);
+                return DR_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (dr_strncmp(value[i].data, "if=", 3) == 0) {
+            s.len = value[i].len - 3;
+            s.data = value[i].data + 3;
+
+            log->filter = dr_pcalloc(cf->pool,
+                                     sizeof(dr_http_complex_value_t));
+            if (log->filter == NULL) {
+                return DR_CONF_ERROR;
+            }
+
+            dr_memzero(&ccv, sizeof(dr_http_compile_complex_value_t));
+
+            ccv.cf = cf;
+            ccv.value = &s;
+            ccv.complex_value = log->filter;
+
+            if (dr_http_compile_complex_value(&ccv) != DR_OK) {
+                return DR_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                          &value[i]);
+        return DR_CONF_ERROR;
+    }
+
+    if (flush && size == 0) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                          "no buffer is defined for access_log \"%V\"",
+                          &value[1]);
+        return DR_CONF_ERROR;
+    }
+
+    if (size == 0) {
+        return DR_CONF_OK;
+    }
+
+    if (log->script) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                          "buffered logs cannot have variables in name");
+        return DR_CONF_ERROR;
+    }
+
+    if (log->file->data) {
+        buffer = log->file->data;
+
+        if ((size_t) (buffer->last - buffer->start) != size
+            || buffer->flush != flush || buffer->gzip != gzip)
+        {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "access_log \"%V\" already defined "
+                              "with conflicting parameters", &value[1]);
+            return DR_CONF_ERROR;
+        }
+
+        return DR_CONF_OK;
+    }
+
+    buffer = dr_pcalloc(cf->pool, sizeof(dr_http_log_buf_t));
+    if (buffer == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    buffer->start = dr_pnalloc(cf->pool, size);
+    if (buffer->start == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    buffer->pos = buffer->start;
+    buffer->last = buffer->start + size;
+
+    if (flush) {
+        buffer->event = dr_pcalloc(cf->pool, sizeof(dr_event_t));
+        if (buffer->event == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        buffer->event->data = log->file;
+        buffer->event->handler = dr_http_log_flush_handler;
+        buffer->event->log = &cf->cycle->new_log;
+
+        /* a graceful exit does not wait for it: exit flushes anyway */
+        buffer->event->cancelable = 1;
+
+        buffer->flush = flush;
+    }
+
+    buffer->gzip = gzip;
+
+    log->file->flush = dr_http_log_flush;
+    log->file->data = buffer;
+
+    return DR_CONF_OK;
+}
+
+
+/* log_format name [escape=default|json|none] string ... */
+static char *
+dr_http_log_set_format(dr_conf_t *cf, dr_command_t *cmd, void *conf)
+{
+    dr_http_log_main_conf_t *lmcf = conf;
+
+    dr_str_t           *value;
+    dr_uint_t           i;
+    dr_http_log_fmt_t  *fmt;
+
+    value = cf->args->elts;
+
+    fmt = lmcf->formats.elts;
+
+    for (i = 0; i < lmcf->formats.nelts; i++) {
+        if (dr_str_eq(&fmt[i].name, &value[1])) {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "duplicate \"log_format\" name \"%V\"",
+                              &value[1]);
+            return DR_CONF_ERROR;
+        }
+    }
+
+    fmt = dr_array_push(&lmcf->formats);
+    if (fmt == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    fmt->name = value[1];
+
+    fmt->flushes = dr_array_create(cf->pool, 4, sizeof(dr_int_t));
+    fmt->ops = dr_array_create(cf->pool, 16, sizeof(dr_http_log_op_t));
+
+    if (fmt->flushes == NULL || fmt->ops == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    return dr_http_log_compile_format(cf, fmt->flushes, fmt->ops, cf->args,
+                                      2);
+}
+
+
+/*
+ * Compiles args[s..] (an optional escape= first) into <ops>, the
+ * strings joined as nginx joins them: without a separator. Each
+ * variable's index goes into <flushes>.
+ */
+static char *
+dr_http_log_compile_format(dr_conf_t *cf, dr_array_t *flushes,
+    dr_array_t *ops, dr_array_t *args, dr_uint_t s)
+{
+    u_char              *data, *p, ch;
+    size_t               i, len;
+    dr_int_t            *flush;
+    dr_str_t            *value, var;
+    dr_uint_t            bracket, escape;
+    dr_http_log_op_t    *op;
+    dr_http_log_var_t   *v;
+
+    escape = DR_HTTP_LOG_ESCAPE_DEFAULT;
+    value = args->elts;
+
+    if (s < args->nelts && value[s].len >= 7
+        && dr_strncmp(value[s].data, "escape=", 7) == 0)
+    {
+        data = value[s].data + 7;
+        len = value[s].len - 7;
+
+        if (len == 4 && dr_strncmp(data, "json", 4) == 0) {
+            escape = DR_HTTP_LOG_ESCAPE_JSON;
+
+        } else if (len == 4 && dr_strncmp(data, "none", 4) == 0) {
+            escape = DR_HTTP_LOG_ESCAPE_NONE;
+
+        } else if (!(len == 7 && dr_strncmp(data, "default", 7) == 0)) {
+            var.len = len;
+            var.data = data;
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "unknown log format escaping \"%V\"", &var);
+            return DR_CONF_ERROR;
+        }
+
+        s++;
+    }
+
+    for ( /* void */ ; s < args->nelts; s++) {
+
+        i = 0;
+
+        while (i < value[s].len) {
+
+            op = dr_array_push(ops);
+            if (op == NULL) {
+                return DR_CONF_ERROR;
+            }
+
+            data = &value[s].data[i];
+
+            if (value[s].data[i] == '$') {
+
+                if (++i == value[s].len) {
+                    goto invalid;
+                }
+
+                bracket = (value[s].data[i] == '{');
+
+                if (bracket && ++i == value[s].len) {
+                    goto invalid;
+                }
+
+                var.data = &value[s].data[i];
+
+                for (var.len = 0; i < value[s].len; i++, var.len++) {
+                    ch = value[s].data[i];
+
+                    if (ch == '}' && bracket) {
+                        i++;
+                        bracket = 0;
+                        break;
+                    }
+
+                    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
+                        || (ch >= '0' && ch <= '9') || ch == '_')
+                    {
+                        continue;
+                    }
+
+                    break;
+                }
+
+                if (bracket) {
+                    dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                      "the closing bracket in \"%V\" "
+                                      "variable is missing", &var);
+                    return DR_CONF_ERROR;
+                }
+
+                if (var.len == 0) {
+                    goto invalid;
+                }
+
+                for (v = dr_http_log_vars; v->name.len; v++) {
+                    if (dr_str_eq(&v->name, &var)) {
+                        op->len = v->len;
+                        op->getlen = NULL;
+                        op->run = v->run;
+                        op->data = 0;
+                        break;
+                    }
+                }
+
+                if (v->name.len) {
+                    continue;
+                }
+
+                if (dr_http_log_variable_compile(cf, op, &var, escape)
+                    != DR_OK)
+                {
+                    return DR_CONF_ERROR;
+                }
+
+                flush = dr_array_push(flushes);
+                if (flush == NULL) {
+                    return DR_CONF_ERROR;
+                }
+
+                *flush = op->data;
+
+                continue;
+            }
+
+            i++;
+
+            while (i < value[s].len && value[s].data[i] != '$') {
+                i++;
+            }
+
+            len = &value[s].data[i] - data;
+
+            op->len = len;
+            op->getlen = NULL;
+
+            if (len <= sizeof(uintptr_t)) {
+                op->run = dr_http_log_copy_short;
+                op->data = 0;
+
+                while (len--) {
+                    op->data <<= 8;
+                    op->data |= data[len];
+                }
+
+            } else {
+                op->run = dr_http_log_copy_long;
+
+                p = dr_pnalloc(cf->pool, len);
+                if (p == NULL) {
+                    return DR_CONF_ERROR;
+                }
+
+                dr_memcpy(p, data, len);
+                op->data = (uintptr_t) p;
+            }
+        }
+    }
+
+    return DR_CONF_OK;
+
+invalid:
+
+    var.len = value[s].data + value[s].len - data;
+    var.data = data;
+
+    dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &var);
+
+    return DR_CONF_ERROR;
+}
+
+
+/* access_log_rotate off | [size=size] [interval=time] [keep=n] [compress] */
+static char *
+dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd, void *conf)
+{
+    dr_http_log_loc_conf_t *llcf = conf;
+
+    off_t                       size;
+    dr_int_t                    n;
+    dr_str_t                   *value, s;
+    dr_uint_t                   i;
+    dr_http_log_rotate_conf_t  *rcf;
+
+    if (llcf->rotate != DR_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && dr_strncmp(value[1].data, "off", 3) == 0) {
+        if (cf->args->nelts != 2) {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "invalid parameter \"%V\"", &value[2]);
+            return DR_CONF_ERROR;
+        }
+
+        llcf->rotate = NULL;
+        return DR_CONF_OK;
+    }
+
+    rcf = dr_pcalloc(cf->pool, sizeof(dr_http_log_rotate_conf_t));
+    if (rcf == NULL) {
+        return DR_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (dr_strncmp(value[i].data, "size=", 5) == 0) {
+            s.len = value[i].len - 5;
+            s.data = value[i].data + 5;
+
+            size = dr_parse_offset(&s);
+
+            if (size == DR_ERROR || size == 0) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid size \"%V\"", &s);
+                return DR_CONF_ERROR;
+            }
+
+            rcf->size = size;
+            continue;
+        }
+
+        if (dr_strncmp(value[i].data, "interval=", 9) == 0) {
+            s.len = value[i].len - 9;
+            s.data = value[i].data + 9;
+
+            n = dr_parse_time(&s, 1);
+
+            if (n == DR_ERROR || n == 0) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid interval \"%V\"", &s);
+                return DR_CONF_ERROR;
+            }
+
+            rcf->interval = (time_t) n;
+            continue;
+        }
+
+        if (dr_strncmp(value[i].data, "keep=", 5) == 0) {
+            n = dr_atoi(value[i].data + 5, value[i].len - 5);
+
+            if (n == DR_ERROR || n == 0) {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "invalid number of files to keep \"%V\"",
+                                  &value[i]);
+                return DR_CONF_ERROR;
+            }
+
+            rcf->keep = n;
+            continue;
+        }
+
+        if (value[i].len == 8 && dr_strncmp(value[i].data, "compress", 8) == 0)
+        {
+            rcf->compress = 1;
+            continue;
+        }
+
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                          &value[i]);
+        return DR_CONF_ERROR;
+    }
+
+    if (rcf->size == 0 && rcf->interval == 0) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                          "\"access_log_rotate\" needs \"size=\" "
+                          "or \"interval=\"");
+        return DR_CONF_ERROR;
+    }
+
+    llcf->rotate = rcf;
+
+    return DR_CONF_OK;
+}
+
+
+/*
+ * Adds the files of <logs> to the ones the master rotates with <rcf>. A
+ * file is rotated one way: two different access_log_rotate for the same
+ * file are an error; one with and one without rotate it.
+ */
+static char *
+dr_http_log_rotate_register(dr_conf_t *cf, dr_array_t *logs,
+    dr_http_log_rotate_conf_t *rcf)
+{
+    dr_uint_t                   i, j;
+    dr_http_log_t              *log;
+    dr_http_log_main_conf_t    *lmcf;
+    dr_http_log_rotate_file_t  *f;
+
+    if (logs == NULL || rcf == NULL || rcf == DR_CONF_UNSET_PTR) {
+        return DR_CONF_OK;
+    }
+
+    lmcf = dr_http_conf_get_module_main_conf(cf, dr_http_log_module);
+    log = logs->elts;
+
+    for (i = 0; i < logs->nelts; i++) {
+
+        if (log[i].file == NULL || log[i].file->name.len == 0) {
+            continue;
+        }
+
+        f = lmcf->rotate.elts;
+
+        for (j = 0; j < lmcf->rotate.nelts; j++) {
+            if (dr_str_eq(&f[j].name, &log[i].file->name)) {
+                break;
+            }
+        }
+
+        if (j < lmcf->rotate.nelts) {
+
+            if (f[j].conf->size != rcf->size
+                || f[j].conf->interval != rcf->interval
+                || f[j].conf->keep != rcf->keep
+                || f[j].conf->compress != rcf->compress)
+            {
+                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                                  "access log \"%V\" is rotated by "
+                                  "conflicting \"access_log_rotate\" "
+                                  "directives", &log[i].file->name);
+                return DR_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        f = dr_array_push(&lmcf->rotate);
+        if (f == NULL) {
+            return DR_CONF_ERROR;
+        }
+
+        dr_memzero(f, sizeof(dr_http_log_rotate_file_t));
+
+        f->name = log[i].file->name;
+        f->conf = rcf;
+    }
+
+    return DR_CONF_OK;
+}
+
+
+static dr_int_t
+dr_http_log_init(dr_conf_t *cf)
+{
+    dr_str_t                 *value;
+    dr_array_t                a;
+    dr_http_log_fmt_t        *fmt;
+    dr_http_log_loc_conf_t   *lcf;
+    dr_http_log_main_conf_t  *lmcf;
+
+    lmcf = dr_http_conf_get_module_main_conf(cf, dr_http_log_module);
+
+    if (lmcf->combined_used) {
+        if (dr_array_init(&a, cf->pool, 1, sizeof(dr_str_t)) != DR_OK) {
+            return DR_ERROR;
+        }
+
+        value = dr_array_push(&a);
+        if (value == NULL) {
+            return DR_ERROR;
+        }
+
+        *value = dr_http_combined_fmt;
+        fmt = lmcf->formats.elts;
+
+        if (dr_http_log_compile_format(cf, fmt->flushes, fmt->ops, &a, 0)
+            != DR_CONF_OK)
+        {
+            return DR_ERROR;
+        }
+    }
+
+    /* the logs of http{} itself: no merge reaches them */
+
+    lcf = dr_http_conf_get_module_loc_conf(cf, dr_http_log_module);
+
+    if (dr_http_log_rotate_register(cf, lcf->logs, lcf->rotate)
+        != DR_CONF_OK)
+    {
+        return DR_ERROR;
+    }
+
+    return dr_http_add_phase_handler(cf, DR_HTTP_LOG_PHASE,
+                                     dr_http_log_handler);
+}
+
+
+static dr_int_t
+dr_http_log_init_process(dr_cycle_t *cycle)
+{
+    dr_http_log_rotate_child_init();
+
+    return DR_OK;
+}
+
+
+/* the master, each time it wakes: built-in rotation */
+static void
+dr_http_log_master_tick(dr_cycle_t *cycle, dr_msec_t *next)
+{
+    dr_http_log_main_conf_t  *lmcf;
+
+    lmcf = dr_http_cycle_get_module_main_conf(cycle, dr_http_log_module);
+
+    if (lmcf == NULL || lmcf->rotate.nelts == 0) {
+        return;
+    }
+
+    dr_http_log_rotate_tick(cycle, &lmcf->rotate, next);
+}
+
+
+static void
+dr_http_log_exit_master(dr_cycle_t *cycle)
+{
+    dr_http_log_main_conf_t  *lmcf;
+
+    lmcf = dr_http_cycle_get_module_main_conf(cycle, dr_http_log_module);
+
+    if (lmcf == NULL || lmcf->rotate.nelts == 0) {
+        return;
+    }
+
+    dr_http_log_rotate_exit(cycle, &lmcf->rotate);
+}
