@@ -1243,11 +1243,44 @@ dr_keeper_op_watches(dr_keeper_req_t *r)
 }
 
 
+/*
+ * Where Java's ConcurrentHashMap (ServerCnxn.authInfo is a set of them)
+ * puts an Id: its bucket in a table of <n> slots. whoAmI lists the ids in
+ * that order, as ZooKeeper does, so that zkCli's whoami reads the same.
+ */
+static dr_uint_t
+dr_keeper_ops_java_bucket(dr_zk_id_t *id, dr_uint_t n)
+{
+    size_t    i;
+    uint32_t  h, hs, hi;
+
+    hs = 0;
+
+    for (i = 0; i < id->scheme.len; i++) {
+        hs = 31 * hs + id->scheme.data[i];
+    }
+
+    hi = 0;
+
+    for (i = 0; i < id->id.len; i++) {
+        hi = 31 * hi + id->id.data[i];
+    }
+
+    /* Id.hashCode(): 37 * (37 * 17 + scheme) + id; then CHM's spread() */
+
+    h = 37 * (37 * 17 + hs) + hi;
+    h = (h ^ (h >> 16)) & 0x7fffffff;
+
+    return h & (n - 1);
+}
+
+
 static dr_int_t
 dr_keeper_op_who_am_i(dr_keeper_req_t *r)
 {
     u_char                 *colon;
-    dr_uint_t               i;
+    dr_uint_t               i, j, n, size, bucket[64];
+    dr_zk_id_t             *id;
     dr_keeper_conn_t       *kc;
     dr_zk_client_info_t    *ci;
     dr_keeper_ops_reply_t   rp;
@@ -1260,29 +1293,53 @@ dr_keeper_op_who_am_i(dr_keeper_req_t *r)
         return dr_keeper_ops_error(r, DR_ZK_SYSTEMERROR);
     }
 
-    /* AuthUtil.getClientInfos(): digest user names, ip addresses, "" */
+    size = 16;
 
-    for (i = 0; i < kc->nauth; i++) {
-        ci[i].auth_scheme = kc->auth[i].scheme;
-        ci[i].user = kc->auth[i].id;
+    while (kc->nauth > size * 3 / 4) {
+        size *= 2;
+    }
 
-        if (dr_str_eq_lit(&kc->auth[i].scheme, "digest")) {
-            colon = dr_strlchr(ci[i].user.data,
-                               ci[i].user.data + ci[i].user.len, ':');
-            if (colon) {
-                ci[i].user.len = (size_t) (colon - ci[i].user.data);
+    for (i = 0; i < kc->nauth && i < dr_nelems(bucket); i++) {
+        bucket[i] = dr_keeper_ops_java_bucket(&kc->auth[i], size);
+    }
+
+    /* by bucket, then in the order they were added */
+
+    n = 0;
+
+    for (j = 0; j < size && n < kc->nauth; j++) {
+        for (i = 0; i < kc->nauth; i++) {
+            if (bucket[i] != j) {
+                continue;
             }
 
-        } else if (!dr_str_eq_lit(&kc->auth[i].scheme, "ip")) {
-            ci[i].user.len = 0;
+            /* AuthUtil.getClientInfos(): digest user names, ip, "" */
+
+            id = &kc->auth[i];
+
+            ci[n].auth_scheme = id->scheme;
+            ci[n].user = id->id;
+
+            if (dr_str_eq_lit(&id->scheme, "digest")) {
+                colon = dr_strlchr(id->id.data, id->id.data + id->id.len,
+                                   ':');
+                if (colon) {
+                    ci[n].user.len = (size_t) (colon - id->id.data);
+                }
+
+            } else if (!dr_str_eq_lit(&id->scheme, "ip")) {
+                ci[n].user.len = 0;
+            }
+
+            n++;
         }
     }
 
     dr_memzero(&rp, sizeof(dr_keeper_ops_reply_t));
     rp.infos = ci;
-    rp.nstrs = kc->nauth;
+    rp.nstrs = n;
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid, 64 * kc->nauth + 4,
+    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid, 64 * n + 4,
                                dr_keeper_ops_encode_who);
 }
 
