@@ -404,8 +404,10 @@ void dr_keeper_watch_event(dr_keeper_t *k, int32_t type, dr_str_t *path);
 void dr_keeper_watch_parent(dr_str_t *path, dr_str_t *parent);
 typedef void (*dr_keeper_watch_walk_pt)(dr_keeper_conn_t *kc, dr_str_t *path,
     void *data);
-void dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn,
+void dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn, dr_uint_t table,
     dr_keeper_watch_walk_pt handler, void *data);
+void dr_keeper_watch_summary(dr_keeper_t *k, dr_uint_t table,
+    dr_uint_t *conns, dr_uint_t *paths, dr_uint_t *watches);
 /* a notification to one connection (SetWatches catch-up) */
 dr_int_t dr_keeper_watch_notify(dr_keeper_conn_t *kc, int32_t type,
     dr_str_t *path);

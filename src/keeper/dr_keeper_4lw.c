@@ -344,12 +344,17 @@ dr_keeper_4lw_conn(dr_keeper_conn_t *me, dr_keeper_conn_t *kc,
             dr_keeper_4lw_printf(t, ",lcxid=0x%xL", kc->last_cxid);
         }
 
+        /* lresp is on the monotonic clock, avglat a long: as ZooKeeper's */
+
         dr_keeper_4lw_printf(t, ",lzxid=0x%xL,lresp=%M,llat=%M,minlat=%M,"
-                             "avglat=", kc->last_zxid, kc->last_response,
+                             "avglat=%uL,maxlat=%M)\n",
+                             kc->last_zxid, kc->last_response,
                              kc->latency.last,
-                             kc->latency.count ? kc->latency.min : 0);
-        dr_keeper_4lw_double(t, &kc->latency);
-        dr_keeper_4lw_printf(t, ",maxlat=%M", kc->latency.max);
+                             kc->latency.count ? kc->latency.min : 0,
+                             kc->latency.count
+                             ? kc->latency.total / kc->latency.count : 0,
+                             kc->latency.max);
+        return;
     }
 
     dr_keeper_4lw_printf(t, ")\n");
@@ -460,31 +465,17 @@ dr_keeper_4lw_mntr(dr_keeper_conn_t *kc, dr_keeper_text_t *t)
 }
 
 
+/* the data watches only, as DataTree.getWatchesSummary() */
 static void
 dr_keeper_4lw_wchs(dr_keeper_conn_t *kc, dr_keeper_text_t *t)
 {
-    dr_uint_t          n;
-    dr_queue_t        *q;
-    dr_keeper_t       *k;
-    dr_keeper_conn_t  *other;
+    dr_uint_t  conns, paths, watches;
 
-    k = kc->k;
-    n = 0;
-
-    for (q = dr_queue_head(&k->conns);
-         q != dr_queue_sentinel(&k->conns);
-         q = dr_queue_next(q))
-    {
-        other = dr_queue_data(q, dr_keeper_conn_t, queue);
-
-        if (other->nwatches) {
-            n++;
-        }
-    }
+    dr_keeper_watch_summary(kc->k, DR_KEEPER_WATCH_DATA, &conns, &paths,
+                            &watches);
 
     dr_keeper_4lw_printf(t, "%ui connections watching %ui paths\n"
-                         "Total watches:%ui\n",
-                         n, dr_keeper_watch_paths(k), k->nwatches);
+                         "Total watches:%ui\n", conns, paths, watches);
 }
 
 
@@ -535,7 +526,8 @@ dr_keeper_4lw_watches(dr_keeper_conn_t *kc, dr_keeper_text_t *t,
     ctx.t = t;
     ctx.by_path = by_path;
 
-    dr_keeper_watch_walk(kc->k, !by_path, dr_keeper_4lw_watch_line, &ctx);
+    dr_keeper_watch_walk(kc->k, !by_path, DR_KEEPER_WATCH_DATA,
+                         dr_keeper_4lw_watch_line, &ctx);
 
     dr_keeper_4lw_printf(t, "\n");
 }

@@ -574,7 +574,7 @@ dr_keeper_ops_queue(dr_keeper_req_t *r, dr_keeper_ops_reply_t *rp,
     }
 
     r->kc->last_zxid = zxid;
-    r->kc->last_response = (dr_msec_t) dr_keeper_now();
+    r->kc->last_response = dr_current_msec;
 
     if (encode == NULL || rp->hdr.err != DR_ZK_OK) {
         return dr_keeper_reply(r->kc, r->xid, zxid, rp->hdr.err, NULL, NULL,

@@ -596,6 +596,7 @@ dr_keeper_reply(dr_keeper_conn_t *kc, int32_t xid, int64_t zxid, int32_t err,
     }
 
     kc->last_zxid = zxid;
+    kc->last_response = dr_current_msec;
 
     return dr_keeper_queue_frame(kc, DR_ZK_REPLY_HEADER_SIZE + hint,
                                  dr_keeper_encode_reply, &ctx, 1);

@@ -701,11 +701,12 @@ dr_keeper_watch_paths(dr_keeper_t *k)
 
 
 /*
- * Calls <handler> for each watch, by path (wchp) or by connection (wchc,
- * wchs). <by_conn>: walk k->conns; else the path hash.
+ * Calls <handler> for each watch of <table>, by path (wchp) or by
+ * connection (wchc). ZooKeeper's wchc, wchp and wchs show the data table
+ * only.
  */
 void
-dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn,
+dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn, dr_uint_t table,
     dr_keeper_watch_walk_pt handler, void *data)
 {
     dr_uint_t           i;
@@ -726,7 +727,10 @@ dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn,
                  wq = dr_queue_next(wq))
             {
                 w = dr_queue_data(wq, dr_keeper_watch_t, conn_link);
-                handler(kc, &w->wpath->path, data);
+
+                if (w->wpath->table == table) {
+                    handler(kc, &w->wpath->path, data);
+                }
             }
         }
 
@@ -735,12 +739,61 @@ dr_keeper_watch_walk(dr_keeper_t *k, dr_uint_t by_conn,
 
     for (i = 0; i <= k->wpaths_mask; i++) {
         for (wp = k->wpaths[i]; wp; wp = wp->hnext) {
+            if (wp->table != table) {
+                continue;
+            }
+
             for (wq = dr_queue_head(&wp->watchers);
                  wq != dr_queue_sentinel(&wp->watchers);
                  wq = dr_queue_next(wq))
             {
                 w = dr_queue_data(wq, dr_keeper_watch_t, path_link);
                 handler(w->conn, &wp->path, data);
+            }
+        }
+    }
+}
+
+
+/* wchs: connections, paths and watches of <table> */
+void
+dr_keeper_watch_summary(dr_keeper_t *k, dr_uint_t table, dr_uint_t *conns,
+    dr_uint_t *paths, dr_uint_t *watches)
+{
+    dr_uint_t           i;
+    dr_queue_t         *q, *wq;
+    dr_keeper_conn_t   *kc;
+    dr_keeper_watch_t  *w;
+    dr_keeper_wpath_t  *wp;
+
+    *conns = 0;
+    *paths = 0;
+    *watches = 0;
+
+    for (i = 0; i <= k->wpaths_mask; i++) {
+        for (wp = k->wpaths[i]; wp; wp = wp->hnext) {
+            if (wp->table == table) {
+                (*paths)++;
+                *watches += wp->nwatchers;
+            }
+        }
+    }
+
+    for (q = dr_queue_head(&k->conns);
+         q != dr_queue_sentinel(&k->conns);
+         q = dr_queue_next(q))
+    {
+        kc = dr_queue_data(q, dr_keeper_conn_t, queue);
+
+        for (wq = dr_queue_head(&kc->watches);
+             wq != dr_queue_sentinel(&kc->watches);
+             wq = dr_queue_next(wq))
+        {
+            w = dr_queue_data(wq, dr_keeper_watch_t, conn_link);
+
+            if (w->wpath->table == table) {
+                (*conns)++;
+                break;
             }
         }
     }
