@@ -113,20 +113,9 @@ dr_keeper_recover(dr_str_t *dir, dr_keeper_recover_handler_t *h,
     (void) close(dirfd);
     dr_keeper_snap_list_free(&d);
 
-    if (rc != DR_OK) {
-        return DR_ERROR;
-    }
+    /* the caller reports what was recovered (info) */
 
-    if (info->snapshot >= 0 || info->files) {
-        dr_log_error(DR_LOG_NOTICE, log, 0,
-                     "keeper: recovered zxid 0x%xL from %s%s (%uL nodes, "
-                     "%uL sessions) and %ui transactions of %ui log files",
-                     info->zxid, info->snapshot >= 0 ? "a snapshot" : "",
-                     info->snapshot >= 0 ? "" : "no snapshot", info->nodes,
-                     info->sessions, info->replayed, info->files);
-    }
-
-    return DR_OK;
+    return (rc == DR_OK) ? DR_OK : DR_ERROR;
 }
 
 
@@ -555,7 +544,11 @@ dr_keeper_recover_open(dr_str_t *dir, int dirfd, dr_keeper_recover_file_t *f,
         return DR_ERROR;
     }
 
-    (void) madvise(p, f->size, MADV_SEQUENTIAL);
+    /*
+     * no MADV_SEQUENTIAL: the classifier reads the zeros of the
+     * preallocation backwards, and sequential read-ahead then costs seconds
+     */
+
     f->p = p;
 
     return DR_OK;
