@@ -27,7 +27,9 @@
  * Readers (workers) take no lock to find the membership: one atomic load of
  * ->table per balancing decision. Balancers that keep shared counters
  * (round-robin's current weights) update them under ->lock, as nginx's
- * zone does; conns/fails are atomics.
+ * zone does; conns/fails are atomics. ->lock is the zone's slab mutex
+ * (every upstream of a zone shares it), so the master releases it when a
+ * process dies holding it, as it does for any zone.
  *
  * Writers (the agent; the master at a reload) serialize on ->lock, build
  * the new table in the zone's slab, reuse the state of peers that stay,
@@ -38,13 +40,21 @@
  * it saw at the start of its latest event-loop iteration: a quiescent
  * point, as in RCU) is >= the retiring generation AND the retired state's
  * conns is 0 (requests in flight to a removed peer finish first).
+ * A worker claims an epoch slot with dr_upstream_zone_attach() (its pid
+ * in ->owners[]) and gives it back at exit: slots are not worker numbers,
+ * because during a reload the old and the new workers with the same
+ * number run side by side. A slot whose owner died is freed by reclaim.
+ * Nothing may keep a table pointer from one loop iteration to the next;
+ * a state pointer only while holding one of its conns.
  *
  * Health verdicts of active checks land in zstate->health; passive health
  * (max_fails/fail_timeout) in zstate->fails/checked. A peer is usable when
  * !down && health != DOWN && !(fails >= max_fails within fail_timeout).
  *
  * Without a zone, an upstream's peers live in each worker's memory, exactly
- * as nginx without a zone (per-worker counters, no discovery).
+ * as nginx without a zone (per-worker counters, no discovery): the same
+ * structures, made by dr_upstream_zone_create_local() before the fork, so
+ * each worker has its own copy; ->lock_sh is NULL and nothing locks.
  */
 #ifndef DR_UPSTREAM_ZONE_H_INCLUDED
 #define DR_UPSTREAM_ZONE_H_INCLUDED
@@ -108,17 +118,19 @@ struct dr_upstream_ztable_s {
     dr_uint_t                generation;
     dr_uint_t                npeers;        /* primaries first, then backups */
     dr_uint_t                nprimary;
-    dr_int_t                 total_weight;  /* of usable primaries */
+    dr_int_t                 total_weight;  /* of the primaries, down ones
+                                               too: the hash modulus */
     dr_upstream_ztable_t    *next_retired;
     dr_upstream_zpeer_t      peers[];
 };
 
 typedef struct {
-    dr_shmtx_t               lock;          /* per process: see attach */
-    dr_shmtx_sh_t           *lock_sh;
+    dr_shmtx_t               lock;          /* the slab's mutex */
+    dr_shmtx_sh_t           *lock_sh;       /* NULL: process-local */
     dr_upstream_ztable_t    *volatile table;
     dr_atomic_t              generation;
     dr_atomic_t              epochs[DR_UPSTREAM_MAX_WORKERS];
+    dr_atomic_t              owners[DR_UPSTREAM_MAX_WORKERS];  /* pids */
 
     dr_upstream_ztable_t    *retired_tables;
     dr_upstream_zstate_t    *retired_states;
@@ -137,21 +149,54 @@ dr_upstream_zone_table(dr_upstream_zone_t *uz)
 /*
  * A worker's quiescent point: called at the start of each event-loop
  * iteration for every zone (cheap: one store per upstream with a zone).
+ * <slot> is what dr_upstream_zone_attach() gave. The store is sequentially
+ * consistent: it must be visible before this iteration's loads of ->table
+ * (a release store could pass them), or a writer could free a table this
+ * worker is about to read.
  */
 static inline void
-dr_upstream_zone_quiesce(dr_upstream_zone_t *uz, dr_uint_t worker)
+dr_upstream_zone_quiesce(dr_upstream_zone_t *uz, dr_uint_t slot)
 {
-    __atomic_store_n(&uz->epochs[worker],
+    __atomic_store_n(&uz->epochs[slot],
                      __atomic_load_n(&uz->generation, __ATOMIC_ACQUIRE),
-                     __ATOMIC_RELEASE);
+                     __ATOMIC_SEQ_CST);
 }
 
 /*
+ * Claims an epoch slot for process <pid> (a worker, at its start) and
+ * quiesces it. DR_OK with *slot, or DR_BUSY when all slots are taken
+ * (logged by the caller; the worker must then not use the zone).
+ */
+dr_int_t dr_upstream_zone_attach(dr_upstream_zone_t *uz, pid_t pid,
+    dr_uint_t *slot);
+/* gives the slot back (the worker exits) */
+void dr_upstream_zone_detach(dr_upstream_zone_t *uz, dr_uint_t slot);
+
+/*
+ * Makes an empty zone struct in <shpool> (a zone's slab, at its init in
+ * the master): no table yet, the slab's mutex as the lock. NULL when the
+ * zone is full (logged).
+ */
+dr_upstream_zone_t *dr_upstream_zone_create(dr_slab_pool_t *shpool,
+    dr_str_t *name, dr_log_t *log);
+/*
+ * The same in process memory (<pool>), with the first table built from
+ * <peers>: the peers of an upstream without a zone. NULL on no memory.
+ */
+dr_upstream_zone_t *dr_upstream_zone_create_local(dr_pool_t *pool,
+    dr_str_t *name, dr_upstream_zpeer_t *peers, dr_uint_t npeers);
+
+/*
  * Writers. Publishes a new membership built from <peers> (npeers entries,
- * state pointers ignored): peers whose address matches a peer of the
- * current table keep its state (and its slow_start origin); new ones get
- * fresh state. Takes the lock; DR_OK, or DR_ERROR when the zone is out of
- * memory (logged; the current table stays). Then reclaims what is safe.
+ * state pointers ignored; the new table puts primaries first, backups
+ * after, each in the given order; a weight below 1 counts as 1): peers
+ * whose address matches a peer of the current table keep its state (and
+ * its slow_start origin; a changed weight resets the smooth weights), each
+ * old state going to one new peer at most; new ones get fresh state, with
+ * their slow_start origin set to now when the table is not the first one
+ * (a peer that appears ramps up like a recovered one). Takes the lock;
+ * DR_OK, or DR_ERROR when the zone is out of memory (logged; the current
+ * table stays). Then reclaims what is safe. Any process but a worker.
  */
 dr_int_t dr_upstream_zone_publish(dr_upstream_zone_t *uz,
     dr_upstream_zpeer_t *peers, dr_uint_t npeers, dr_log_t *log);
@@ -162,7 +207,10 @@ dr_int_t dr_upstream_zone_publish(dr_upstream_zone_t *uz,
  */
 dr_int_t dr_upstream_zone_publish_config(dr_upstream_zone_t *uz,
     dr_upstream_zpeer_t *peers, dr_uint_t npeers, dr_log_t *log);
-/* frees retired tables and states that no worker can still reach */
-void dr_upstream_zone_reclaim(dr_upstream_zone_t *uz, dr_uint_t nworkers);
+/*
+ * Frees retired tables and states that no worker can still reach; frees
+ * the epoch slots of owners that no longer exist. Takes the lock.
+ */
+void dr_upstream_zone_reclaim(dr_upstream_zone_t *uz, dr_log_t *log);
 
 #endif /* DR_UPSTREAM_ZONE_H_INCLUDED */
