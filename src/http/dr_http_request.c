@@ -27,6 +27,7 @@ static void dr_http_process_request_head(dr_event_t *rev);
 static ssize_t dr_http_read_request_header(dr_http_request_t *r);
 static dr_int_t dr_http_alloc_large_header_buffer(dr_http_request_t *r);
 static dr_int_t dr_http_grow_headers(dr_http_request_t *r);
+static dr_int_t dr_http_check_head_lines(dr_http_request_t *r);
 static void dr_http_head_error(dr_http_request_t *r, dr_uint_t status,
     const char *text);
 static void dr_http_head_fields(dr_http_request_t *r);
@@ -555,6 +556,10 @@ dr_http_process_request_head(dr_event_t *rev)
             r->header_size = rc;
             r->request_length = rc;
 
+            if (dr_http_check_head_lines(r) != DR_OK) {
+                break;
+            }
+
             dr_http_head_fields(r);
 
             if (dr_http_process_request_uri(r) != DR_OK) {
@@ -771,6 +776,48 @@ dr_http_alloc_large_header_buffer(dr_http_request_t *r)
     hc->large = b;
     r->header_in = b;
     r->request_start = start;
+
+    return DR_OK;
+}
+
+
+/*
+ * A head that arrived in few reads may hold a line longer than one large
+ * buffer, which nginx never accepts (414 for the request line, 494 for a
+ * header line). Only a head larger than a large buffer can: the others
+ * are not looked at.
+ */
+static dr_int_t
+dr_http_check_head_lines(dr_http_request_t *r)
+{
+    size_t                    size;
+    dr_uint_t                 i;
+    dr_http_parse_header_t   *h;
+    dr_http_core_srv_conf_t  *cscf;
+
+    cscf = dr_http_get_module_srv_conf(r, dr_http_core_module);
+    size = cscf->large_client_header_buffers.size;
+
+    if (r->header_size < size) {
+        return DR_OK;
+    }
+
+    if (r->parse.request_line.len + 2 > size) {
+        dr_http_head_error(r, DR_HTTP_REQUEST_URI_TOO_LARGE, "too long URI");
+        return DR_ERROR;
+    }
+
+    h = r->parse.fields.headers;
+
+    for (i = 0; i < r->parse.fields.nheaders; i++) {
+        if ((size_t) (h[i].value.data + h[i].value.len + 2 - h[i].name.data)
+            > size)
+        {
+            dr_http_head_error(r, DR_HTTP_REQUEST_HEADER_TOO_LARGE,
+                               "too long header line");
+            return DR_ERROR;
+        }
+    }
 
     return DR_OK;
 }
@@ -1916,9 +1963,10 @@ dr_http_keepalive_handler(dr_event_t *rev)
         return;
     }
 
-    c->log->handler = NULL;
-
     if (n == 0) {
+        c->log->handler = NULL;
+        c->log->action = NULL;
+
         dr_log_error(DR_LOG_INFO, c->log, errno,
                      "client %V closed keepalive connection", &c->addr_text);
         dr_http_close_connection(c);
@@ -1927,7 +1975,6 @@ dr_http_keepalive_handler(dr_event_t *rev)
 
     b->last += n;
 
-    c->log->handler = dr_http_log_error_handler;
     c->log->action = "reading client request line";
 
     c->idle = 0;
@@ -2233,11 +2280,7 @@ dr_http_log_error_handler(dr_log_t *log, u_char *buf, size_t len)
     dr_http_request_t   *r;
     dr_http_log_ctx_t   *ctx;
 
-    if (log->action) {
-        p = dr_snprintf(buf, len, " while %s", log->action);
-        len -= p - buf;
-        buf = p;
-    }
+    /* the log core has written " while <action>" already */
 
     ctx = log->data;
 
@@ -2261,7 +2304,7 @@ dr_http_log_error_handler(dr_log_t *log, u_char *buf, size_t len)
 static u_char *
 dr_http_log_error_request(dr_http_request_t *r, u_char *buf, size_t len)
 {
-    u_char                   *p;
+    u_char                   *p, *s, *e, *q;
     dr_http_core_srv_conf_t  *cscf;
 
     cscf = dr_http_get_module_srv_conf(r, dr_http_core_module);
@@ -2271,11 +2314,22 @@ dr_http_log_error_request(dr_http_request_t *r, u_char *buf, size_t len)
     buf = p;
 
     if (r->request_line.data == NULL && r->parse.request_line.data) {
-        p = dr_snprintf(buf, len, ", request: \"%*s\"",
-                        (size_t) dr_min(r->parse.request_line.len, 512),
-                        r->parse.request_line.data);
-        len -= p - buf;
-        buf = p;
+
+        /* a request line the parser refused: up to its end or 512 bytes */
+
+        s = r->parse.request_line.data;
+        e = r->header_in->last;
+
+        if (s >= r->header_in->start && s < e) {
+            for (q = s; q < e && q - s < 512 && *q != CR && *q != LF; q++) {
+                /* void */
+            }
+
+            p = dr_snprintf(buf, len, ", request: \"%*s\"",
+                            (size_t) (q - s), s);
+            len -= p - buf;
+            buf = p;
+        }
     }
 
     if (r->request_line.len) {
