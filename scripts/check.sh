@@ -228,7 +228,8 @@ do_san()
     # unit: reports go to the test output (Criterion shows a crash)
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1:detect_stack_use_after_return=1
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-    export ASAN_OPTIONS UBSAN_OPTIONS
+    LSAN_OPTIONS=suppressions=$(pwd)/tests/lib/lsan.supp:print_suppressions=0
+    export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
     mk -f "$S/Makefile" unit-build || return 1
     rc=0
     mk -f "$S/Makefile" unit || rc=1
@@ -245,7 +246,7 @@ do_san()
     export ASAN_OPTIONS UBSAN_OPTIONS DROVER_TEST_TIMEOUT_SCALE
     mk -f "$S/Makefile" integration || rc=1
     add_counts "$S/integration.result"
-    unset ASAN_OPTIONS UBSAN_OPTIONS
+    unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
     san_reports || rc=1
     return $rc
 }

@@ -39,7 +39,7 @@ main(int argc, char *const *argv)
 {
     dr_log_t        *log;
     dr_pool_t       *pool;
-    dr_cycle_t      *cycle, init_cycle;
+    dr_cycle_t      *cycle = NULL, init_cycle;
     dr_core_conf_t  *ccf;
 
     if (dr_get_options(argc, argv) != DR_OK) {
@@ -75,14 +75,14 @@ main(int argc, char *const *argv)
 
     pool = dr_create_pool(1024, log);
     if (pool == NULL) {
-        return 1;
+        goto failed;
     }
     init_cycle.pool = pool;
 
     if (dr_array_init(&init_cycle.listening, pool, 4, sizeof(dr_listening_t))
         != DR_OK)
     {
-        return 1;
+        goto failed;
     }
 
     /*
@@ -91,29 +91,29 @@ main(int argc, char *const *argv)
      */
 
     if (dr_save_argv(&init_cycle, argc, argv) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_process_options(&init_cycle) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_set_binary_path(&init_cycle, dr_argv[0]) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_init_setproctitle(log) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     /* the listening sockets of an old master at a binary upgrade (USR2) */
 
     if (dr_set_inherited_sockets(&init_cycle) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_preinit_modules() != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_signal) {
@@ -128,8 +128,7 @@ main(int argc, char *const *argv)
                           init_cycle.conf_file.data);
         }
 
-        dr_destroy_pool(pool);
-        return 1;
+        goto failed;
     }
 
     if (dr_test_config) {
@@ -166,12 +165,12 @@ main(int argc, char *const *argv)
     }
 
     if (dr_init_signals(cycle->log) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (!dr_inherited && ccf->daemon) {
         if (dr_daemon(cycle->log) != DR_OK) {
-            return 1;
+            goto failed;
         }
 
         dr_daemonized = 1;
@@ -184,11 +183,11 @@ main(int argc, char *const *argv)
     /* written only now: the listening sockets are bound */
 
     if (dr_create_pidfile(&ccf->pid, cycle->log) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (dr_log_redirect_stderr(cycle) != DR_OK) {
-        return 1;
+        goto failed;
     }
 
     if (log->file->fd != STDERR_FILENO) {
@@ -208,6 +207,18 @@ main(int argc, char *const *argv)
     }
 
     return 0;
+
+failed:
+
+    /* every way out after the first allocation frees what it made */
+
+    if (cycle) {
+        dr_destroy_pool(cycle->pool);
+    }
+
+    dr_destroy_pool(pool);
+
+    return 1;
 }
 
 

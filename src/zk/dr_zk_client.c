@@ -1400,7 +1400,10 @@ dr_zk_client_full_path(dr_zk_client_t *zc, dr_str_t *path, dr_str_t *full)
         return DR_ERROR;
     }
 
-    dr_memcpy(full->data, zc->chroot.data, zc->chroot.len);
+    if (zc->chroot.len) {
+        dr_memcpy(full->data, zc->chroot.data, zc->chroot.len);
+    }
+
     dr_memcpy(full->data + zc->chroot.len, path->data, len - zc->chroot.len);
     full->len = len;
 

@@ -265,8 +265,9 @@ parse_param(const char *param, const char *text)
     if (text) {
         write_file("main.conf", text);
         snprintf(path, sizeof(path), "%s/main.conf", dir);
-        name.data = (u_char *) strdup(path);
         name.len = strlen(path);
+        name.data = dr_pnalloc(cycle.pool, name.len + 1);
+        memcpy(name.data, path, name.len + 1);
         rv = dr_conf_parse(&cf, &name);
     }
 

@@ -310,13 +310,13 @@ on_watch(dr_zk_client_t *c, dr_zk_watcher_event_t *ev, void *data)
 static dr_zk_client_t *
 client(const char *suffix, const char *auth)
 {
-    char                  hosts[128];
+    static char           hosts[128];
     dr_zk_client_conf_t   conf;
 
     snprintf(hosts, sizeof(hosts), "127.0.0.1:%u%s", srv_port, suffix);
 
     dr_memzero(&conf, sizeof(conf));
-    conf.hosts.data = (u_char *) strdup(hosts);
+    conf.hosts.data = (u_char *) hosts;
     conf.hosts.len = strlen(hosts);
     conf.session_timeout = 6000;
     conf.state_handler = on_state;
