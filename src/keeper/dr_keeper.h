@@ -209,6 +209,7 @@ struct dr_keeper_s {
     dr_keeper_log_t         *txn_log;       /* NULL: no durability */
     dr_keeper_snap_t         snap;
     dr_str_t                 data_dir;      /* NUL-terminated copy */
+    int                      lock_fd;       /* data_dir/lock, held */
     dr_pool_t               *frame_pool;    /* per request, reset after it */
 
     int64_t                  last_zxid;     /* the last applied */

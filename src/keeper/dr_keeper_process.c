@@ -27,6 +27,7 @@
 
 static void dr_keeper_loop(dr_cycle_t *cycle);
 static void dr_keeper_stop(dr_keeper_t *k);
+static dr_int_t dr_keeper_lock(dr_keeper_t *k);
 static dr_int_t dr_keeper_recover_all(dr_keeper_t *k);
 static dr_int_t dr_keeper_recover_node(void *data, dr_keeper_snap_node_t *n);
 static dr_int_t dr_keeper_recover_session(void *data,
@@ -119,6 +120,7 @@ dr_keeper_init(dr_keeper_t *k, dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
 
     k->log = cycle->log;
     k->conf = kcf;
+    k->lock_fd = -1;
 
     dr_queue_init(&k->conns);
     dr_queue_init(&k->dirty);
@@ -170,6 +172,10 @@ dr_keeper_init(dr_keeper_t *k, dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
 
     k->cycle = cycle;
 
+    if (dr_keeper_lock(k) != DR_OK) {
+        return DR_ERROR;
+    }
+
     if (dr_keeper_recover_all(k) != DR_OK) {
         return DR_ERROR;
     }
@@ -217,6 +223,78 @@ dr_keeper_init(dr_keeper_t *k, dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
                  k->last_zxid, k->tree->nnodes, k->nsessions);
 
     return DR_OK;
+}
+
+
+/*
+ * One keeper per data_dir: a reload that changes the keeper{} block starts
+ * the new keeper before the old one has exited, and the old one still
+ * syncs and closes its log. The new one waits here, before it reads
+ * anything, for the old one's lock (a POSIX record lock on data_dir/lock:
+ * held by the process, released when it exits, never inherited by the
+ * snapshot children it forks).
+ */
+static dr_int_t
+dr_keeper_lock(dr_keeper_t *k)
+{
+    int           fd;
+    u_char       *path;
+    dr_uint_t     waited;
+    struct flock  fl;
+
+    path = dr_alloc(k->data_dir.len + sizeof("/lock"), k->log);
+    if (path == NULL) {
+        return DR_ERROR;
+    }
+
+    (void) dr_sprintf(path, "%V/lock%Z", &k->data_dir);
+
+    fd = open((char *) path, O_RDWR|O_CREAT|O_CLOEXEC, 0600);
+    if (fd == -1) {
+        dr_log_error(DR_LOG_EMERG, k->log, dr_errno,
+                     "keeper: open(\"%s\") failed", path);
+        dr_free(path);
+        return DR_ERROR;
+    }
+
+    dr_memzero(&fl, sizeof(struct flock));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+
+    for (waited = 0; fcntl(fd, F_SETLK, &fl) == -1; waited++) {
+
+        if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
+            dr_log_error(DR_LOG_EMERG, k->log, dr_errno,
+                         "keeper: fcntl(\"%s\", F_SETLK) failed", path);
+            goto failed;
+        }
+
+        if (dr_terminate || dr_quit) {
+            dr_log_error(DR_LOG_NOTICE, k->log, 0,
+                         "keeper: told to exit while waiting for data_dir");
+            goto failed;
+        }
+
+        if (waited % 500 == 0) {
+            dr_log_error(DR_LOG_NOTICE, k->log, 0,
+                         "keeper: waiting for the previous keeper to "
+                         "release \"%s\"", path);
+        }
+
+        (void) usleep(10000);
+    }
+
+    dr_free(path);
+    k->lock_fd = fd;
+
+    return DR_OK;
+
+failed:
+
+    (void) close(fd);
+    dr_free(path);
+
+    return DR_ERROR;
 }
 
 
@@ -509,6 +587,11 @@ dr_keeper_done(dr_keeper_t *k)
     if (k->data_dir.data) {
         dr_free(k->data_dir.data);
         k->data_dir.data = NULL;
+    }
+
+    if (k->lock_fd != -1) {
+        (void) close(k->lock_fd);
+        k->lock_fd = -1;
     }
 
     k->cycle = NULL;

@@ -77,7 +77,17 @@ dr_keeper_session_init(dr_keeper_t *k)
 void
 dr_keeper_session_done(dr_keeper_t *k)
 {
+    dr_uint_t             i;
+    dr_keeper_session_t  *s, *next;
+
     if (k->sessions) {
+        for (i = 0; i <= k->sessions_mask; i++) {
+            for (s = k->sessions[i]; s; s = next) {
+                next = s->hnext;
+                dr_objpool_free(&k->session_pool, s);
+            }
+        }
+
         dr_free(k->sessions);
         k->sessions = NULL;
     }
