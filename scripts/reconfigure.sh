@@ -20,6 +20,10 @@ if [ -f "$b/configure.args" ]; then
     args=$(cat "$b/configure.args")
 elif [ "$b" != objs ]; then
     args="--builddir=$b"
+else
+    # a fresh clone: a development build that runs from the checkout;
+    # ./configure [--prefix=...] by hand for an installable one
+    args="--dev"
 fi
 
 why=
