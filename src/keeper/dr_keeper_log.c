@@ -52,6 +52,7 @@ typedef struct {
     int64_t                 last;
     dr_uint_t               roll;       /* main: start a new file */
     dr_uint_t               opened;     /* thread: it started one */
+    uint64_t                usec;       /* thread: how long it took */
 } dr_keeper_log_batch_t;
 
 struct dr_keeper_log_s {
@@ -367,6 +368,18 @@ dr_keeper_log_close(dr_keeper_log_t *lg)
     if (lg->started) {
         (void) dr_keeper_log_sync(lg);
 
+        if (lg->stats.batches) {
+            dr_log_error(DR_LOG_INFO, lg->log, 0,
+                         "keeper: transaction log closed: %uL records in "
+                         "%uL batches (at most %uL), %uL bytes, %uL files, "
+                         "write + sync %uL us on average, %uL at most",
+                         lg->stats.records, lg->stats.batches,
+                         lg->stats.max_batch, lg->stats.bytes,
+                         lg->stats.files,
+                         lg->stats.sync_usec / lg->stats.batches,
+                         lg->stats.max_sync_usec);
+        }
+
         (void) pthread_mutex_lock(&lg->mutex);
         lg->quit = 1;
         (void) pthread_cond_broadcast(&lg->cond);
@@ -487,6 +500,11 @@ dr_keeper_log_reap(dr_keeper_log_t *lg)
     lg->stats.records += b->nwaits;
     lg->stats.bytes += b->pos - b->start;
     lg->stats.files += b->opened;
+    lg->stats.sync_usec += b->usec;
+
+    if (b->usec > lg->stats.max_sync_usec) {
+        lg->stats.max_sync_usec = b->usec;
+    }
 
     if (b->nwaits > lg->stats.max_batch) {
         lg->stats.max_batch = b->nwaits;
@@ -568,6 +586,7 @@ dr_keeper_log_reset(dr_keeper_log_batch_t *b)
     b->last = 0;
     b->roll = 0;
     b->opened = 0;
+    b->usec = 0;
 }
 
 
@@ -611,6 +630,7 @@ dr_keeper_log_thread(void *arg)
 {
     uint64_t                one;
     dr_int_t                rc;
+    struct timespec         t0, t1;
     dr_keeper_log_t        *lg;
     dr_keeper_log_batch_t  *b;
 
@@ -631,7 +651,12 @@ dr_keeper_log_thread(void *arg)
         b = lg->job;
         (void) pthread_mutex_unlock(&lg->mutex);
 
+        (void) clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = dr_keeper_log_write_batch(lg, b);
+        (void) clock_gettime(CLOCK_MONOTONIC, &t1);
+
+        b->usec = (uint64_t) (t1.tv_sec - t0.tv_sec) * 1000000
+                  + (t1.tv_nsec - t0.tv_nsec) / 1000;
 
         (void) pthread_mutex_lock(&lg->mutex);
         lg->job = NULL;

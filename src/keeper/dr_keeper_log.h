@@ -121,6 +121,8 @@ typedef struct {
     uint64_t                bytes;
     uint64_t                files;      /* files started */
     uint64_t                max_batch;  /* the most records in one batch */
+    uint64_t                sync_usec;  /* write + fdatasync, all batches */
+    uint64_t                max_sync_usec;
 } dr_keeper_log_stats_t;
 
 /* what the log did so far (durable batches only) */
