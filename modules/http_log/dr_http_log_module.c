@@ -446,7 +446,7 @@ dr_http_log_script_write(dr_http_request_t *r,
         return -1;
     }
 
-    last = dr_cpymem(path, value.data, value.len);
+    last = value.len ? dr_cpymem(path, value.data, value.len) : path;
     *last = '\0';
     *name = path;
 
@@ -779,7 +779,7 @@ dr_http_log_variable(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
     }
 
     if (value->escape == 0) {
-        return dr_cpymem(buf, value->data, value->len);
+        return value->len ? dr_cpymem(buf, value->data, value->len) : buf;
     }
 
     return dr_http_log_escape(buf, value->data, value->len);
@@ -862,7 +862,7 @@ dr_http_log_json_variable(dr_http_request_t *r, u_char *buf,
     }
 
     if (value->escape == 0) {
-        return dr_cpymem(buf, value->data, value->len);
+        return value->len ? dr_cpymem(buf, value->data, value->len) : buf;
     }
 
     return dr_http_log_json_escape(buf, value->data, value->len);
@@ -984,7 +984,7 @@ dr_http_log_unescaped_variable(dr_http_request_t *r, u_char *buf,
 
     value = dr_http_get_indexed_variable(r, op->data);
 
-    if (value == NULL || value->not_found) {
+    if (value == NULL || value->not_found || value->len == 0) {
         return buf;
     }
 
