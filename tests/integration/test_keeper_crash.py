@@ -541,3 +541,101 @@ def test_sigkill_under_load(drover):
                     c.close()
                 except Exception:
                     pass
+
+
+# ------------------------------------------------------------ damaged logs
+
+
+def start_keeper(d, port):
+    d.start(keeper_conf(d, port))
+    df.wait_for(lambda: serving(port), 10, "the keeper")
+
+
+def fill(port, n):
+    zk = KazooClient(hosts="127.0.0.1:%d" % port, timeout=10.0)
+    zk.start(timeout=df.scaled(15))
+    try:
+        zk.ensure_path(ROOT)
+        for i in range(n):
+            zk.create("%s/n%03d" % (ROOT, i), b"value %d" % i)
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def log_files(d):
+    data = d.path("data")
+    return sorted(os.path.join(data, f) for f in os.listdir(data)
+                  if f.startswith("log."))
+
+
+def test_torn_tail_is_cut(drover):
+    d = drover
+    port = d.port("keeper")
+    start_keeper(d, port)
+    fill(port, 20)
+    d.stop()
+
+    # the keeper died in the middle of a write that was never acknowledged
+    last = log_files(d)[-1]
+    size = os.path.getsize(last)
+    with open(last, "ab") as f:
+        f.write(struct.pack(">I", 200) + b"\x5a" * 37)
+
+    mark = d.log_mark()
+    start_keeper(d, port)
+    assert d.grep_log(r"\[warn\] .*keeper: \"[^\"]+/log\.[0-9a-f]{16}\": "
+                      r"a short record at offset %d, the log is truncated"
+                      % size, since=mark)
+    assert os.path.getsize(last) == size
+
+    zk = KazooClient(hosts="127.0.0.1:%d" % port, timeout=10.0)
+    zk.start(timeout=df.scaled(15))
+    try:
+        assert len(zk.get_children(ROOT)) == 20
+        assert zk.get(ROOT + "/n019")[0] == b"value 19"
+        zk.create(ROOT + "/after", b"x")
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def test_corruption_in_the_middle_stops_the_keeper(drover):
+    d = drover
+    port = d.port("keeper")
+    start_keeper(d, port)
+    fill(port, 20)
+    d.stop()
+
+    # a bit flipped inside an acknowledged record: records follow it
+    last = log_files(d)[-1]
+    size = os.path.getsize(last)
+    with open(last, "r+b") as f:
+        f.seek(size // 2)
+        b = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([b[0] ^ 0x08]))
+
+    d.expect_log(r"keeper process \d+ exited with (fatal )?code 2")
+    mark = d.log_mark()
+    d.start(keeper_conf(d, port))
+    d.wait_for_log(r"keeper process \d+ exited with fatal code 2 and cannot "
+                   r"be respawned", timeout=10, since=mark)
+    assert d.grep_log(r"\[emerg\] .*is corrupt at offset \d+ .*valid records "
+                      r"follow.*refusing to serve", since=mark)
+    assert not serving(port)
+    assert os.path.getsize(last) == size, "the evidence was left alone"
+    d.stop()
+
+    # put the bit back: everything is there
+    with open(last, "r+b") as f:
+        f.seek(size // 2)
+        f.write(b)
+    start_keeper(d, port)
+    zk = KazooClient(hosts="127.0.0.1:%d" % port, timeout=10.0)
+    zk.start(timeout=df.scaled(15))
+    try:
+        assert len(zk.get_children(ROOT)) == 20
+    finally:
+        zk.stop()
+        zk.close()
