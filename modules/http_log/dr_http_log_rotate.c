@@ -21,9 +21,10 @@
  * process holds it open any more: a write lease (F_SETLEASE) is granted
  * only then; without leases, /proc/<pid>/fd tells. A file still open
  * after five minutes is left for the next helper. The master learns that
- * the helper ended from EOF on a pipe whose write end only the helper
- * holds (SIGCHLD reaps it anonymously), and starts another one if new
- * work came meanwhile.
+ * the helper ended from a pipe whose write end only the helper holds
+ * (SIGCHLD reaps it anonymously): 'd', then EOF; EOF alone is a helper
+ * that died, an [alert]. It starts another one if new work came
+ * meanwhile.
  *
  * State across reloads is just the helper's pipe and the pending flag;
  * interval boundaries are recomputed from the clock (aligned on local
@@ -68,8 +69,9 @@ static dr_int_t dr_http_log_rotate_deflate(dr_fd_t in, dr_fd_t out,
     u_char *path, dr_log_t *log);
 
 
-/* the master's end of the running helper's pipe */
+/* the master's end of the running helper's pipe, and its pid */
 static dr_fd_t    dr_http_log_rotate_helper_fd = DR_INVALID_FILE;
+static pid_t      dr_http_log_rotate_helper_pid;
 /* rotated files wait for a helper */
 static dr_uint_t  dr_http_log_rotate_pending;
 
@@ -1010,7 +1012,10 @@ done:
 }
 
 
-/* 1 while the helper runs (the pipe's write end is still open) */
+/*
+ * 1 while the helper runs (its end of the pipe is open). It writes 'd'
+ * when it is done; an EOF without it means it died (a crash, a kill).
+ */
 static dr_uint_t
 dr_http_log_rotate_busy(dr_log_t *log)
 {
@@ -1030,6 +1035,11 @@ dr_http_log_rotate_busy(dr_log_t *log)
     if (n == -1) {
         dr_log_error(DR_LOG_ALERT, log, dr_errno,
                      "read() from the access log compressor failed");
+
+    } else if (n == 0) {
+        dr_log_error(DR_LOG_ALERT, log, 0,
+                     "access log compressor %P exited abnormally",
+                     dr_http_log_rotate_helper_pid);
     }
 
     (void) close(dr_http_log_rotate_helper_fd);
@@ -1080,7 +1090,13 @@ dr_http_log_rotate_spawn(dr_cycle_t *cycle, dr_array_t *files)
     }
 
     (void) close(fds[1]);
+
+    if (dr_http_log_rotate_helper_fd != DR_INVALID_FILE) {
+        (void) close(dr_http_log_rotate_helper_fd);     /* at exit only */
+    }
+
     dr_http_log_rotate_helper_fd = fds[0];
+    dr_http_log_rotate_helper_pid = pid;
 
     dr_log_error(DR_LOG_INFO, cycle->log, 0,
                  "access log compressor %P started", pid);
@@ -1130,6 +1146,8 @@ dr_http_log_rotate_helper(dr_cycle_t *cycle, dr_array_t *files, int keep_fd)
                                                cycle->log);
         }
     }
+
+    (void) write(keep_fd, "d", 1);
 
     _exit(0);
 }

@@ -748,3 +748,29 @@ Test(http_log_rotate, exit_starts_a_helper_for_pending_work)
     test_wait_helper();
     cr_assert_str_eq(test_ls(), "access.log.20231114-221320.gz");
 }
+
+
+Test(http_log_rotate, a_helper_that_dies_is_an_alert)
+{
+    int  p[2];
+
+    cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+    dr_http_log_rotate_helper_fd = p[0];
+    dr_http_log_rotate_helper_pid = 4242;
+
+    cr_assert_eq(dr_http_log_rotate_busy(&test_log), 1, "still running");
+    cr_assert_eq(test_errors, 0);
+
+    close(p[1]);
+    cr_assert_eq(dr_http_log_rotate_busy(&test_log), 0);
+    cr_assert_eq(test_errors, 1, "exited abnormally");
+    cr_assert_eq(dr_http_log_rotate_helper_fd, DR_INVALID_FILE);
+
+    /* 'd' first: a clean end */
+    cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+    dr_http_log_rotate_helper_fd = p[0];
+    cr_assert_eq(write(p[1], "d", 1), 1);
+    cr_assert_eq(dr_http_log_rotate_busy(&test_log), 0);
+    cr_assert_eq(test_errors, 1);
+    close(p[1]);
+}
