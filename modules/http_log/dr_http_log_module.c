@@ -1832,7 +1832,21 @@ dr_http_log_init(dr_conf_t *cf)
 static dr_int_t
 dr_http_log_init_process(dr_cycle_t *cycle)
 {
+    dr_http_log_main_conf_t  *lmcf;
+
     dr_http_log_rotate_child_init();
+
+    if (dr_process != DR_PROCESS_SINGLE) {
+        return DR_OK;
+    }
+
+    lmcf = dr_http_cycle_get_module_main_conf(cycle, dr_http_log_module);
+
+    if (lmcf && lmcf->rotate.nelts) {
+        dr_log_error(DR_LOG_WARN, cycle->log, 0,
+                     "\"access_log_rotate\" needs the master process "
+                     "(\"master_process on\"), logs are not rotated");
+    }
 
     return DR_OK;
 }

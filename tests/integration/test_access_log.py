@@ -760,3 +760,14 @@ def test_error_log_per_server_and_location(drover):
     drover.wait_for_log(r'\[error\] .*/srv/missing', path=srv)
     drover.wait_for_log(r'\[error\] .*/loc/missing', path=loc)
     assert not drover.grep_log(r"/loc/missing", path=srv)
+
+
+@drover_only
+def test_builtin_rotation_needs_the_master(drover):
+    port = drover.port()
+    conf = IDS_FORMAT + ("    access_log_rotate size=1k;\n"
+                         "    access_log logs/access.log ids;\n") + server()
+    drover.start(http_conf(drover, conf, main="master_process off;"),
+                 ports=[port])
+    drover.wait_for_log(r'\[warn\] .*"access_log_rotate" needs the master '
+                        r'process')
