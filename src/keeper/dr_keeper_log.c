@@ -512,6 +512,10 @@ dr_keeper_log_reap(dr_keeper_log_t *lg)
 
     dr_keeper_log_complete(b, DR_OK);
 
+    if (lg->conf.durable) {
+        lg->conf.durable(lg->conf.data, lg->durable);
+    }
+
     if (lg->conf.snap) {
         dr_keeper_snap_durable(lg->conf.snap, lg->durable);
     }

@@ -83,6 +83,15 @@ typedef struct {
     off_t                   roll_size;  /* 0: DR_KEEPER_LOG_ROLL_SIZE */
     dr_uint_t               snapshot_every;     /* 0: never */
     dr_keeper_snap_t       *snap;       /* started when due; may be NULL */
+
+    /*
+     * Optional: called once per durable batch, after its completions, with
+     * its last zxid: everything appended up to <zxid> is durable. Cheaper
+     * than a completion per transaction for "release what waits up to
+     * zxid" (append with done NULL then).
+     */
+    void                  (*durable)(void *data, int64_t zxid);
+    void                   *data;
 } dr_keeper_log_conf_t;
 
 

@@ -621,6 +621,51 @@ on_done_append(void *data, dr_int_t rc)
 }
 
 
+static int64_t    durable_calls[16];
+static dr_uint_t  ndurable_calls;
+
+static void
+on_durable(void *data, int64_t zxid)
+{
+    cr_assert_eq(data, (void *) &ndurable_calls);
+
+    /* after the batch's own completions */
+    cr_assert_eq(done_zxid[ndone - 1], zxid);
+
+    durable_calls[ndurable_calls++] = zxid;
+}
+
+
+Test(keeper_log_writer, one_durable_call_per_batch)
+{
+    dr_keeper_log_t      *lg;
+    dr_keeper_log_conf_t  conf;
+
+    dr_memzero(&conf, sizeof(conf));
+    conf.dir = tdir_str;
+    conf.fsync = 1;
+    conf.durable = on_durable;
+    conf.data = &ndurable_calls;
+
+    lg = dr_keeper_log_init(&conf, 0, &evfx.log);
+    cr_assert_not_null(lg);
+
+    append(lg, 1, 1);
+    append(lg, 2, 1);
+    end_turn();
+    append(lg, 3, 1);
+    end_turn();
+
+    done_want = 3;
+    cr_assert(evfx_run_until(&done_flag, 10000));
+    cr_assert_eq(ndurable_calls, 2);
+    cr_assert_eq(durable_calls[0], 2);
+    cr_assert_eq(durable_calls[1], 3);
+
+    dr_keeper_log_close(lg);
+}
+
+
 Test(keeper_log_writer, completion_may_append)
 {
     u_char               buf[16];
