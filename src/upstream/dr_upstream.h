@@ -83,6 +83,7 @@ struct dr_upstream_pick_s {
 typedef struct {
     dr_upstream_agent_init_pt  init;
     void                      *data;
+    dr_str_t                   fingerprint;    /* see ..._agent_fingerprint */
 } dr_upstream_agent_task_t;
 
 
@@ -206,6 +207,16 @@ dr_uint_t dr_upstream_keepalive_count(dr_upstream_conf_t *us);
  */
 dr_int_t dr_upstream_agent_add_task(dr_conf_t *cf, dr_upstream_conf_t *us,
     dr_upstream_agent_init_pt init, void *data);
+/*
+ * Gives the task <data> of <us> a fingerprint: a canonical text of
+ * everything it runs from (its directives, the pool's servers and zone).
+ * A reload keeps the running agent, with its connections and ZooKeeper
+ * sessions, when every task of every pool has one and the whole is
+ * unchanged; a task without one makes every reload replace the agent.
+ * Config time, after the pool is complete. DR_OK, or DR_ERROR (no task).
+ */
+dr_int_t dr_upstream_agent_fingerprint(dr_upstream_conf_t *us, void *data,
+    dr_str_t *fingerprint);
 /* master: adds the agent role if some pool has a task */
 dr_int_t dr_upstream_agent_init_module(dr_cycle_t *cycle, dr_array_t *pools);
 /* the agent (or the single process): starts every task */

@@ -14,14 +14,18 @@
  * task lives on timers and connections of its own. With master_process
  * off, the single process starts the tasks itself.
  *
- * A reload replaces the agent (its role has no fingerprint): the new one
- * starts with the new configuration; the tasks' verdicts persist in the
- * zones, not in the agent.
+ * A reload replaces the agent, unless every task has a fingerprint
+ * (dr_upstream_agent_fingerprint()) and the role's, made of them all, is
+ * unchanged: then the running agent goes on with its connections and
+ * sessions. A new agent starts with the new configuration; the tasks'
+ * verdicts and memberships persist in the zones, not in the agent.
  */
 
 #include "dr_upstream.h"
 
 
+static dr_int_t dr_upstream_agent_role_fingerprint(dr_cycle_t *cycle,
+    dr_array_t *pools, dr_str_t *fp);
 static void dr_upstream_agent_run(dr_cycle_t *cycle, dr_uint_t slot);
 
 
@@ -46,6 +50,95 @@ dr_upstream_agent_add_task(dr_conf_t *cf, dr_upstream_conf_t *us,
 
     task->init = init;
     task->data = data;
+    dr_str_null(&task->fingerprint);
+
+    return DR_OK;
+}
+
+
+dr_int_t
+dr_upstream_agent_fingerprint(dr_upstream_conf_t *us, void *data,
+    dr_str_t *fingerprint)
+{
+    dr_uint_t                  i;
+    dr_upstream_agent_task_t  *task;
+
+    if (us->agent_tasks == NULL) {
+        return DR_ERROR;
+    }
+
+    task = us->agent_tasks->elts;
+
+    for (i = 0; i < us->agent_tasks->nelts; i++) {
+        if (task[i].data == data) {
+            task[i].fingerprint = *fingerprint;
+            return DR_OK;
+        }
+    }
+
+    return DR_ERROR;
+}
+
+
+/*
+ * "<pool>\n<task fingerprint>\n..." over every task, in cycle->pool; an
+ * empty string when a task has none (the agent is then always replaced)
+ */
+static dr_int_t
+dr_upstream_agent_role_fingerprint(dr_cycle_t *cycle, dr_array_t *pools,
+    dr_str_t *fp)
+{
+    u_char                    *p;
+    size_t                     len;
+    dr_uint_t                  i, j;
+    dr_upstream_conf_t       **usp;
+    dr_upstream_agent_task_t  *task;
+
+    usp = pools->elts;
+    len = 0;
+
+    dr_str_null(fp);
+
+    for (i = 0; i < pools->nelts; i++) {
+        if (usp[i]->agent_tasks == NULL) {
+            continue;
+        }
+
+        task = usp[i]->agent_tasks->elts;
+
+        for (j = 0; j < usp[i]->agent_tasks->nelts; j++) {
+            if (task[j].fingerprint.len == 0) {
+                return DR_OK;
+            }
+
+            len += usp[i]->name.len + task[j].fingerprint.len + 2;
+        }
+    }
+
+    p = dr_pnalloc(cycle->pool, len ? len : 1);
+    if (p == NULL) {
+        return DR_ERROR;
+    }
+
+    fp->data = p;
+
+    for (i = 0; i < pools->nelts; i++) {
+        if (usp[i]->agent_tasks == NULL) {
+            continue;
+        }
+
+        task = usp[i]->agent_tasks->elts;
+
+        for (j = 0; j < usp[i]->agent_tasks->nelts; j++) {
+            p = dr_cpymem(p, usp[i]->name.data, usp[i]->name.len);
+            *p++ = LF;
+            p = dr_cpymem(p, task[j].fingerprint.data,
+                          task[j].fingerprint.len);
+            *p++ = LF;
+        }
+    }
+
+    fp->len = p - fp->data;
 
     return DR_OK;
 }
@@ -77,6 +170,12 @@ dr_upstream_agent_init_module(dr_cycle_t *cycle, dr_array_t *pools)
     role.name = DR_UPSTREAM_AGENT_ROLE;
     role.count = 1;
     role.run = dr_upstream_agent_run;
+
+    if (dr_upstream_agent_role_fingerprint(cycle, pools, &role.fingerprint)
+        != DR_OK)
+    {
+        return DR_ERROR;
+    }
 
     return dr_add_process_role(cycle, &role);
 }
