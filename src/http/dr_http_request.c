@@ -1227,7 +1227,7 @@ dr_http_process_user_agent(dr_http_request_t *r, dr_table_elt_t *h,
     user_agent = h->value.data;
 
     msie = dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                           (u_char *) "MSIE ", 5 - 1);
+                           (u_char *) "MSIE ", 5);
 
     if (msie && msie + 7 < user_agent + h->value.len) {
 
@@ -1242,7 +1242,7 @@ dr_http_process_user_agent(dr_http_request_t *r, dr_table_elt_t *h,
                 break;
             case '6':
                 if (dr_strlcasestrn(msie + 8, user_agent + h->value.len,
-                                    (u_char *) "SV1", 3 - 1)
+                                    (u_char *) "SV1", 3)
                     == NULL)
                 {
                     r->headers_in.msie6 = 1;
@@ -1253,7 +1253,7 @@ dr_http_process_user_agent(dr_http_request_t *r, dr_table_elt_t *h,
     }
 
     if (dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                        (u_char *) "Opera", 5 - 1))
+                        (u_char *) "Opera", 5))
     {
         r->headers_in.opera = 1;
         r->headers_in.msie = 0;
@@ -1263,24 +1263,24 @@ dr_http_process_user_agent(dr_http_request_t *r, dr_table_elt_t *h,
     if (!r->headers_in.msie && !r->headers_in.opera) {
 
         if (dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                            (u_char *) "Gecko/", 6 - 1))
+                            (u_char *) "Gecko/", 6))
         {
             r->headers_in.gecko = 1;
 
         } else if (dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                                   (u_char *) "Chrome/", 7 - 1))
+                                   (u_char *) "Chrome/", 7))
         {
             r->headers_in.chrome = 1;
 
         } else if (dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                                   (u_char *) "Safari/", 7 - 1)
+                                   (u_char *) "Safari/", 7)
                    && dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                                      (u_char *) "Mac OS X", 8 - 1))
+                                      (u_char *) "Mac OS X", 8))
         {
             r->headers_in.safari = 1;
 
         } else if (dr_strlcasestrn(user_agent, user_agent + h->value.len,
-                                   (u_char *) "Konqueror", 9 - 1))
+                                   (u_char *) "Konqueror", 9))
         {
             r->headers_in.konqueror = 1;
         }
@@ -2371,13 +2371,15 @@ dr_http_arg(dr_http_request_t *r, u_char *name, size_t len, dr_str_t *value)
 
         /* we need '=' after name, so drop one char from last */
 
-        p = dr_strlcasestrn(p, last - 1, name, len - 1);
+        p = dr_strlcasestrn(p, last - 1, name, len);
 
         if (p == NULL) {
             return DR_DECLINED;
         }
 
-        if ((p == r->args.data || *(p - 1) == '&') && *(p + len) == '=') {
+        if ((p == r->args.data || *(p - 1) == '&')
+            && p + len < last && *(p + len) == '=')
+        {
 
             value->data = p + len + 1;
 
