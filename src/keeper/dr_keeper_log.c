@@ -88,6 +88,8 @@ struct dr_keeper_log_s {
     /* the thread's */
     pthread_t               thread;
     int                     fd;
+    int                     old_fd;     /* rolled, its preallocation due */
+    off_t                   old_off;
     int                     dirfd;
     off_t                   off;
     off_t                   allocated;
@@ -138,6 +140,7 @@ dr_keeper_log_init(dr_keeper_log_conf_t *conf, int64_t zxid, dr_log_t *log)
     lg->durable = zxid;
     lg->written = zxid;
     lg->fd = -1;
+    lg->old_fd = -1;
     lg->efd = -1;
 
     if (lg->conf.prealloc <= 0) {
@@ -392,6 +395,11 @@ dr_keeper_log_close(dr_keeper_log_t *lg)
 
     if (lg->flush.posted) {
         dr_delete_posted_event(&lg->flush);
+    }
+
+    if (lg->old_fd != -1) {
+        (void) ftruncate(lg->old_fd, lg->old_off);
+        (void) close(lg->old_fd);
     }
 
     if (lg->fd != -1) {
@@ -671,6 +679,21 @@ dr_keeper_log_thread(void *arg)
         if (write(lg->efd, &one, sizeof(uint64_t)) != sizeof(uint64_t)) {
             /* the counter cannot overflow: the loop drains it */
         }
+
+        if (lg->old_fd != -1) {
+
+            /*
+             * the unused preallocation of the file before the roll goes
+             * back; freeing its extents is slow, and the batch that made
+             * the roll was answered first
+             */
+
+            (void) pthread_mutex_unlock(&lg->mutex);
+            (void) ftruncate(lg->old_fd, lg->old_off);
+            (void) close(lg->old_fd);
+            lg->old_fd = -1;
+            (void) pthread_mutex_lock(&lg->mutex);
+        }
     }
 
     (void) pthread_mutex_unlock(&lg->mutex);
@@ -758,11 +781,11 @@ dr_keeper_log_open_file(dr_keeper_log_t *lg, int64_t first, size_t len)
     u_char                  hdr[DR_KEEPER_LOG_HEADER_SIZE];
     dr_keeper_log_header_t  h;
 
-    if (lg->fd != -1) {
-        (void) ftruncate(lg->fd, lg->off);
-        (void) close(lg->fd);
-        lg->fd = -1;
-    }
+    /* the file before is released once this batch is answered */
+
+    lg->old_fd = lg->fd;
+    lg->old_off = lg->off;
+    lg->fd = -1;
 
     (void) dr_keeper_log_name(lg->name, "log", first, NULL);
 

@@ -724,7 +724,15 @@ Test(keeper_log_writer, rolls_at_size_and_on_demand)
     cr_assert_eq(st.batches, 10);
     cr_assert_eq(st.files, 5);
 
+    /* a rolled file gives its unused preallocation back */
+    cr_assert_eq(file_size("log.0000000000000001"),
+                 DR_KEEPER_LOG_HEADER_SIZE + 3 * 1040);
+
     dr_keeper_log_close(lg);
+
+    /* (the thread releases it after answering: it is done by now) */
+    cr_assert_eq(file_size("log.0000000000000009"),
+                 DR_KEEPER_LOG_HEADER_SIZE + 1040);
 
     for (i = 0; i < 5; i++) {
         (void) dr_keeper_log_name(name, "log", names[i], NULL);
