@@ -1333,6 +1333,7 @@ dr_http_find_virtual_server(dr_http_request_t *r,
     dr_http_virtual_names_t *virtual_names, dr_str_t *host,
     dr_http_core_srv_conf_t **cscfp)
 {
+    u_char                   *name;
     dr_int_t                  rc;
     dr_uint_t                 i;
     dr_http_server_name_t    *sn;
@@ -1342,9 +1343,13 @@ dr_http_find_virtual_server(dr_http_request_t *r,
         return DR_DECLINED;
     }
 
+    /* no Host: the "" name; never a NULL pointer to the hash's memcmp() */
+
+    name = host->data ? host->data : (u_char *) "";
+
     cscf = dr_hash_find_combined(&virtual_names->names,
-                                 dr_hash_key(host->data, host->len),
-                                 host->data, host->len);
+                                 dr_hash_key(name, host->len),
+                                 name, host->len);
 
     if (cscf) {
         *cscfp = cscf;
