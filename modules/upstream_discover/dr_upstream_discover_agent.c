@@ -1,0 +1,2695 @@
+/*
+ * Discovery in the agent process: ZooKeeper watches in, peer tables out.
+ *
+ * One ZooKeeper client (src/zk) per distinct ensemble (hosts + auth), on
+ * the agent's event loop. For each discover line (a source) the agent
+ * keeps a children watch on the path and a data watch on every child
+ * (Dubbo children are read once: their name is their data), plus a data
+ * watch on the source's override document. What the replies say lands in
+ * the source's nodes, sorted by name; a change marks the pool dirty and
+ * posts its publish event, which runs at the end of the loop turn -- once
+ * the reads that the change started have returned (a burst of watches
+ * becomes one table), or DR_UPSTREAM_DISCOVER_BATCH ms later if they keep
+ * coming. A publish builds the configured peers + the discovered ones and
+ * calls dr_upstream_zone_publish(): workers see it at their next pick.
+ *
+ * Safety: nothing changes while a registry is unreachable (its nodes keep
+ * what they said; the state handler logs it); the first table of a pool
+ * waits until each of its sources was read once; a publish that would
+ * take a pool's discovered peers from some usable to none is held for
+ * empty_guard unless it persists.
+ *
+ * The embedded keeper's fast path: its virtual znode
+ * DR_UPSTREAM_DISCOVER_VNODE lists the sessions that are alive but lost
+ * their connection; the agent watches it (ZooKeeper has no such node:
+ * NoNode, and the agent stops asking for that session) and drains the
+ * instances those sessions own until they reconnect (then slow_start
+ * starts over) or expire (their znodes go).
+ *
+ * Memory: everything here is malloc'ed and lives as long as the agent,
+ * but nodes, which come and go with their znodes. A node is referenced by
+ * its source's array, by each request in flight for it and by its armed
+ * watch; a removed node waits in its source's limbo list until the last
+ * reference goes. Agent process (or the single process) only.
+ */
+
+#include <netdb.h>
+
+#include "dr_upstream_discover.h"
+
+
+#define DR_UPSTREAM_DISCOVER_BATCH      50      /* ms a publish waits */
+#define DR_UPSTREAM_DISCOVER_SYNC_WAIT  10000   /* ms for the first reads */
+#define DR_UPSTREAM_DISCOVER_RETRY      1000    /* ms, after an error */
+#define DR_UPSTREAM_DISCOVER_RETRY_MAX  30000
+
+#define DR_UPSTREAM_DISCOVER_VNODE_UNKNOWN  0
+#define DR_UPSTREAM_DISCOVER_VNODE_PRESENT  1
+#define DR_UPSTREAM_DISCOVER_VNODE_ABSENT   2
+
+#define DR_UPSTREAM_DISCOVER_PENDING    0       /* no data read yet */
+#define DR_UPSTREAM_DISCOVER_VALID      1
+#define DR_UPSTREAM_DISCOVER_INVALID    2       /* malformed: skipped */
+#define DR_UPSTREAM_DISCOVER_FILTERED   3       /* version, group, tags */
+#define DR_UPSTREAM_DISCOVER_MISSING    4       /* deleted, not yet listed */
+
+
+typedef struct dr_upstream_discover_ens_s   dr_upstream_discover_ens_t;
+typedef struct dr_upstream_discover_pool_s  dr_upstream_discover_pool_t;
+typedef struct dr_upstream_discover_src_s   dr_upstream_discover_src_t;
+typedef struct dr_upstream_discover_node_s  dr_upstream_discover_node_t;
+
+/*
+ * A read that may arm a watch: at most one in flight (reading), which
+ * carries a watcher when none is armed (carry; a success arms it: watch).
+ * A watch that fires during a read asks for another one (again), since
+ * that read may carry no watcher.
+ */
+typedef struct {
+    unsigned                       reading:1;
+    unsigned                       carry:1;
+    unsigned                       watch:1;
+    unsigned                       again:1;
+} dr_upstream_discover_read_t;
+
+struct dr_upstream_discover_ens_s {
+    dr_queue_t                     queue;       /* all ensembles */
+    dr_str_t                       hosts;
+    dr_str_t                       auth;
+    dr_zk_client_t                *zc;
+    dr_queue_t                     sources;
+
+    /* the keeper's disconnected sessions, sorted */
+    int64_t                       *disconnected;
+    dr_uint_t                      ndisconnected;
+    dr_upstream_discover_read_t    vnode_read;
+    dr_uint_t                      vnode;       /* ..._VNODE_* */
+
+    unsigned                       suspended:1;
+    unsigned                       closing:1;
+};
+
+struct dr_upstream_discover_pool_s {
+    dr_queue_t                     queue;       /* all pools */
+    dr_upstream_conf_t            *us;
+    dr_upstream_discover_conf_t   *dcf;
+    dr_upstream_zone_t            *uz;
+    dr_log_t                      *log;
+
+    dr_upstream_discover_src_t   **sources;
+    dr_uint_t                      nsources;
+
+    dr_event_t                     publish;     /* posted */
+    dr_event_t                     batch;       /* a deferred publish */
+    dr_event_t                     guard;       /* empty_guard's end */
+    dr_msec_t                      started;
+    dr_msec_t                      dirty_since;
+    dr_msec_t                      guard_until;
+
+    /* the discovered peers of the last table (at start: of the zone's) */
+    dr_upstream_zpeer_t           *published;
+    dr_uint_t                      npublished;
+
+    unsigned                       dirty:1;
+    unsigned                       synced:1;    /* published once */
+    unsigned                       guarding:1;
+    unsigned                       initial:1;   /* published: the zone's */
+};
+
+struct dr_upstream_discover_src_s {
+    dr_queue_t                     queue;       /* in its ensemble's */
+    dr_upstream_discover_source_conf_t  *conf;
+    dr_upstream_discover_pool_t   *pool;
+    dr_upstream_discover_ens_t    *ens;
+
+    dr_upstream_discover_node_t  **nodes;       /* sorted by name */
+    dr_uint_t                      nnodes;
+    dr_queue_t                     limbo;       /* removed, referenced */
+
+    dr_uint_t                      inflight;    /* membership reads */
+    dr_upstream_discover_read_t    list;        /* getChildren */
+    dr_upstream_discover_read_t    exist;       /* exists, while missing */
+    dr_upstream_discover_read_t    ov_read;     /* getData */
+    dr_upstream_discover_read_t    ov_exist;    /* exists, while absent */
+
+    /* the override document */
+    dr_pool_t                     *ov_pool;
+    dr_upstream_discover_override_t  *ov;
+    dr_uint_t                      nov;
+
+    dr_event_t                     retry;
+    dr_msec_t                      retry_delay;
+
+    unsigned                       dubbo:1;
+    unsigned                       listed:1;    /* children read once */
+    unsigned                       missing:1;   /* the path is not there */
+    unsigned                       ov_done:1;   /* overrides read once */
+    unsigned                       ov_missing:1;
+};
+
+struct dr_upstream_discover_node_s {
+    dr_queue_t                     limbo;
+    dr_upstream_discover_src_t    *src;
+    dr_uint_t                      refs;
+    dr_upstream_discover_read_t    read;
+
+    int64_t                        owner;       /* ephemeralOwner */
+    int64_t                        czxid;
+    dr_uint_t                      state;       /* ..._PENDING ... */
+    unsigned                       gone:1;
+    unsigned                       have_data:1;
+
+    dr_upstream_discover_instance_t  inst;
+
+    dr_str_t                       name;        /* in path */
+    size_t                         path_len;
+    u_char                         path[1];
+};
+
+/* a peer being built, with what dedup and the logs need */
+typedef struct {
+    dr_upstream_zpeer_t            zp;
+    int64_t                        czxid;
+    int64_t                        owner;
+} dr_upstream_discover_peer_t;
+
+
+static dr_int_t dr_upstream_discover_agent_ens(dr_cycle_t *cycle,
+    dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_state(dr_zk_client_t *zc,
+    dr_zk_client_state_e state, void *data);
+static void dr_upstream_discover_agent_expired(dr_upstream_discover_ens_t *ens);
+static void dr_upstream_discover_agent_resync(dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_list(dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_list_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_exist(dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_exist_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_list_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data);
+static void dr_upstream_discover_agent_exist_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data);
+static dr_int_t dr_upstream_discover_agent_children(
+    dr_upstream_discover_src_t *src, dr_zk_reader_t *body);
+static void dr_upstream_discover_agent_remove(dr_upstream_discover_src_t *src,
+    dr_upstream_discover_node_t *n);
+static dr_upstream_discover_node_t *dr_upstream_discover_agent_node(
+    dr_upstream_discover_src_t *src, dr_str_t *name);
+static void dr_upstream_discover_agent_unref(dr_upstream_discover_node_t *n);
+static void dr_upstream_discover_agent_read(dr_upstream_discover_node_t *n);
+static void dr_upstream_discover_agent_read_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_read_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data);
+static void dr_upstream_discover_agent_parse(dr_upstream_discover_node_t *n,
+    dr_str_t *data);
+static dr_int_t dr_upstream_discover_agent_resolve(
+    dr_upstream_discover_instance_t *inst);
+static void dr_upstream_discover_agent_ov(dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_ov_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_ov_exist(
+    dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_ov_exist_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_ov_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data);
+static void dr_upstream_discover_agent_ov_set(dr_upstream_discover_src_t *src,
+    dr_str_t *data);
+static dr_upstream_discover_override_t *dr_upstream_discover_agent_ov_find(
+    dr_upstream_discover_src_t *src, u_char *key, size_t len);
+static void dr_upstream_discover_agent_vnode(dr_upstream_discover_ens_t *ens);
+static void dr_upstream_discover_agent_vnode_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data);
+static void dr_upstream_discover_agent_vnode_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data);
+static void dr_upstream_discover_agent_sessions(dr_upstream_discover_ens_t *ens,
+    int64_t *ids, dr_uint_t n);
+static dr_uint_t dr_upstream_discover_agent_disconnected(
+    dr_upstream_discover_ens_t *ens, int64_t owner);
+static dr_uint_t dr_upstream_discover_agent_armed(
+    dr_upstream_discover_read_t *rd, int32_t err, dr_uint_t exists);
+static void dr_upstream_discover_agent_failed(dr_upstream_discover_src_t *src,
+    const char *what, int32_t err);
+static void dr_upstream_discover_agent_retry(dr_event_t *ev);
+static void dr_upstream_discover_agent_dirty(dr_upstream_discover_pool_t *pool);
+static void dr_upstream_discover_agent_ens_dirty(
+    dr_upstream_discover_ens_t *ens);
+static void dr_upstream_discover_agent_publish_handler(dr_event_t *ev);
+static void dr_upstream_discover_agent_timer(dr_event_t *ev);
+static dr_uint_t dr_upstream_discover_agent_synced(
+    dr_upstream_discover_src_t *src);
+static void dr_upstream_discover_agent_publish(
+    dr_upstream_discover_pool_t *pool, dr_uint_t all_synced);
+static dr_upstream_discover_peer_t *dr_upstream_discover_agent_build(
+    dr_upstream_discover_pool_t *pool, dr_uint_t all_synced, dr_uint_t *n);
+static void dr_upstream_discover_agent_peer(dr_upstream_discover_node_t *n,
+    dr_upstream_discover_peer_t *p);
+static dr_uint_t dr_upstream_discover_agent_dedup(
+    dr_upstream_discover_peer_t *p, dr_uint_t n);
+static dr_uint_t dr_upstream_discover_agent_usable(
+    dr_upstream_discover_peer_t *p, dr_uint_t n);
+static dr_uint_t dr_upstream_discover_agent_nusable(dr_upstream_zpeer_t *zp,
+    dr_uint_t n);
+static dr_uint_t dr_upstream_discover_agent_same(dr_upstream_zpeer_t *a,
+    dr_upstream_zpeer_t *b);
+static dr_int_t dr_upstream_discover_agent_config_matches(
+    dr_upstream_discover_pool_t *pool);
+static void dr_upstream_discover_agent_changes(
+    dr_upstream_discover_pool_t *pool, dr_upstream_zpeer_t *next,
+    dr_uint_t n);
+static void dr_upstream_discover_agent_log_peer(
+    dr_upstream_discover_pool_t *pool, dr_upstream_zpeer_t *zp,
+    dr_upstream_zpeer_t *old);
+static void dr_upstream_discover_agent_slow_start(
+    dr_upstream_discover_pool_t *pool, dr_upstream_zpeer_t *zp, dr_uint_t n);
+static dr_int_t dr_upstream_discover_agent_initial(
+    dr_upstream_discover_pool_t *pool);
+static void dr_upstream_discover_agent_free_pool(
+    dr_upstream_discover_pool_t *pool);
+static int dr_upstream_discover_agent_cmp_name(const void *a, const void *b);
+static int dr_upstream_discover_agent_cmp_peer(const void *a, const void *b);
+static int dr_upstream_discover_agent_cmp_zpeer(const void *a, const void *b);
+static int dr_upstream_discover_agent_cmp_ov(const void *a, const void *b);
+static int dr_upstream_discover_agent_cmp_addr(dr_upstream_zpeer_t *a,
+    dr_upstream_zpeer_t *b);
+
+
+static dr_queue_t  dr_upstream_discover_agent_ensembles;
+static dr_queue_t  dr_upstream_discover_agent_pools;
+static dr_uint_t   dr_upstream_discover_agent_started;
+static dr_log_t   *dr_upstream_discover_agent_log;
+
+
+dr_int_t
+dr_upstream_discover_agent_init(dr_cycle_t *cycle, dr_upstream_conf_t *us,
+    void *data)
+{
+    dr_upstream_discover_conf_t  *dcf = data;
+
+    size_t                               n;
+    dr_uint_t                            i;
+    dr_upstream_discover_src_t          *src;
+    dr_upstream_discover_pool_t         *pool;
+    dr_upstream_discover_source_conf_t  *scf;
+
+    if (!dr_upstream_discover_agent_started) {
+        dr_queue_init(&dr_upstream_discover_agent_ensembles);
+        dr_queue_init(&dr_upstream_discover_agent_pools);
+        dr_upstream_discover_agent_log = cycle->log;
+        dr_upstream_discover_agent_started = 1;
+    }
+
+    if (us->zone == NULL || us->shm_zone == NULL) {
+        dr_log_error(DR_LOG_EMERG, cycle->log, 0,
+                     "upstream \"%V\": discovery without a zone", &us->name);
+        return DR_ERROR;
+    }
+
+    n = dcf->sources.nelts;
+
+    pool = dr_calloc(sizeof(dr_upstream_discover_pool_t)
+                     + n * sizeof(dr_upstream_discover_src_t *), cycle->log);
+    if (pool == NULL) {
+        return DR_ERROR;
+    }
+
+    pool->us = us;
+    pool->dcf = dcf;
+    pool->uz = us->zone;
+    pool->log = cycle->log;
+    pool->sources = (dr_upstream_discover_src_t **) (pool + 1);
+    pool->started = dr_current_msec;
+
+    pool->publish.handler = dr_upstream_discover_agent_publish_handler;
+    pool->publish.data = pool;
+    pool->publish.log = cycle->log;
+    pool->batch.handler = dr_upstream_discover_agent_timer;
+    pool->batch.data = pool;
+    pool->batch.log = cycle->log;
+    pool->batch.cancelable = 1;
+    pool->guard.handler = dr_upstream_discover_agent_timer;
+    pool->guard.data = pool;
+    pool->guard.log = cycle->log;
+    pool->guard.cancelable = 1;
+
+    dr_queue_insert_tail(&dr_upstream_discover_agent_pools, &pool->queue);
+
+    if (dr_upstream_discover_agent_initial(pool) != DR_OK) {
+        return DR_ERROR;
+    }
+
+    scf = dcf->sources.elts;
+
+    for (i = 0; i < n; i++) {
+        src = dr_calloc(sizeof(dr_upstream_discover_src_t), cycle->log);
+        if (src == NULL) {
+            return DR_ERROR;
+        }
+
+        pool->sources[pool->nsources++] = src;
+
+        src->conf = &scf[i];
+        src->pool = pool;
+        dr_queue_init(&src->limbo);
+
+        src->retry.handler = dr_upstream_discover_agent_retry;
+        src->retry.data = src;
+        src->retry.log = cycle->log;
+        src->retry.cancelable = 1;
+
+        switch (scf[i].format) {
+        case DR_UPSTREAM_DISCOVER_DUBBO:
+            src->dubbo = 1;
+            break;
+        case DR_UPSTREAM_DISCOVER_DATA:
+            break;
+        default:
+            src->dubbo = (scf[i].path.len >= sizeof("/providers") - 1
+                          && dr_memcmp(scf[i].path.data + scf[i].path.len
+                                       - (sizeof("/providers") - 1),
+                                       "/providers",
+                                       sizeof("/providers") - 1) == 0);
+        }
+
+        if (dr_upstream_discover_agent_ens(cycle, src) != DR_OK) {
+            return DR_ERROR;
+        }
+
+        dr_log_error(DR_LOG_NOTICE, cycle->log, 0,
+                     "upstream \"%V\": discovering %V from ZooKeeper %V%s",
+                     &us->name, &scf[i].path, &scf[i].hosts,
+                     src->dubbo ? " (Dubbo providers)" : "");
+
+        dr_upstream_discover_agent_resync(src);
+    }
+
+    return DR_OK;
+}
+
+
+/* the source's ensemble: an existing client, or a new one started now */
+static dr_int_t
+dr_upstream_discover_agent_ens(dr_cycle_t *cycle,
+    dr_upstream_discover_src_t *src)
+{
+    dr_queue_t                  *q;
+    dr_zk_client_conf_t          zcf;
+    dr_upstream_discover_ens_t  *ens;
+
+    for (q = dr_queue_head(&dr_upstream_discover_agent_ensembles);
+         q != dr_queue_sentinel(&dr_upstream_discover_agent_ensembles);
+         q = dr_queue_next(q))
+    {
+        ens = dr_queue_data(q, dr_upstream_discover_ens_t, queue);
+
+        if (dr_str_eq(&ens->hosts, &src->conf->hosts)
+            && dr_str_eq(&ens->auth, &src->conf->auth))
+        {
+            src->ens = ens;
+            dr_queue_insert_tail(&ens->sources, &src->queue);
+            return DR_OK;
+        }
+    }
+
+    ens = dr_calloc(sizeof(dr_upstream_discover_ens_t)
+                    + src->conf->hosts.len + src->conf->auth.len, cycle->log);
+    if (ens == NULL) {
+        return DR_ERROR;
+    }
+
+    ens->hosts.data = (u_char *) (ens + 1);
+    ens->hosts.len = src->conf->hosts.len;
+    dr_memcpy(ens->hosts.data, src->conf->hosts.data, ens->hosts.len);
+    ens->auth.data = ens->hosts.data + ens->hosts.len;
+    ens->auth.len = src->conf->auth.len;
+    dr_memcpy(ens->auth.data, src->conf->auth.data, ens->auth.len);
+
+    dr_queue_init(&ens->sources);
+    dr_queue_insert_tail(&dr_upstream_discover_agent_ensembles, &ens->queue);
+
+    dr_memzero(&zcf, sizeof(dr_zk_client_conf_t));
+    zcf.hosts = ens->hosts;
+    zcf.auth = ens->auth;
+    zcf.session_timeout = src->conf->session_timeout;
+    zcf.state_handler = dr_upstream_discover_agent_state;
+    zcf.data = ens;
+    zcf.log = cycle->log;
+
+    ens->zc = dr_zk_client_create(&zcf);
+    if (ens->zc == NULL) {
+        return DR_ERROR;
+    }
+
+    src->ens = ens;
+    dr_queue_insert_tail(&ens->sources, &src->queue);
+
+    if (dr_zk_client_start(ens->zc) != DR_OK) {
+        return DR_ERROR;
+    }
+
+    dr_upstream_discover_agent_vnode(ens);
+
+    return DR_OK;
+}
+
+
+static void
+dr_upstream_discover_agent_state(dr_zk_client_t *zc,
+    dr_zk_client_state_e state, void *data)
+{
+    dr_upstream_discover_ens_t  *ens = data;
+
+    if (ens->closing) {
+        return;
+    }
+
+    switch (state) {
+
+    case DR_ZK_CLIENT_CONNECTED:
+        if (ens->suspended) {
+            dr_log_error(DR_LOG_NOTICE, dr_upstream_discover_agent_log, 0,
+                         "discovery: ZooKeeper %V is reachable again "
+                         "(session 0x%xL)", &ens->hosts,
+                         dr_zk_client_session_id(zc));
+            ens->suspended = 0;
+        }
+        break;
+
+    case DR_ZK_CLIENT_SUSPENDED:
+        if (!ens->suspended) {
+            dr_log_error(DR_LOG_WARN, dr_upstream_discover_agent_log, 0,
+                         "discovery: ZooKeeper %V is unreachable, keeping "
+                         "the last membership of its upstreams until it is "
+                         "back", &ens->hosts);
+            ens->suspended = 1;
+        }
+        break;
+
+    case DR_ZK_CLIENT_EXPIRED:
+        dr_upstream_discover_agent_expired(ens);
+        break;
+
+    case DR_ZK_CLIENT_AUTH_FAILED:
+        dr_log_error(DR_LOG_ERR, dr_upstream_discover_agent_log, 0,
+                     "discovery: ZooKeeper %V refused the credentials of "
+                     "\"auth=\": discovery from it stopped, the last "
+                     "membership is kept", &ens->hosts);
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+/*
+ * The session and its watches are gone, and what changed meanwhile is
+ * unknown: everything is read again in the new session. Reads in flight
+ * were failed (SESSIONEXPIRED) before this is called.
+ */
+static void
+dr_upstream_discover_agent_expired(dr_upstream_discover_ens_t *ens)
+{
+    dr_uint_t                     i;
+    dr_queue_t                   *q, *lq, *next;
+    dr_upstream_discover_src_t   *src;
+    dr_upstream_discover_node_t  *n;
+
+    dr_log_error(DR_LOG_WARN, dr_upstream_discover_agent_log, 0,
+                 "discovery: ZooKeeper %V expired our session, reading "
+                 "everything again", &ens->hosts);
+
+    ens->vnode_read.watch = 0;
+    ens->vnode = DR_UPSTREAM_DISCOVER_VNODE_UNKNOWN;
+
+    for (q = dr_queue_head(&ens->sources);
+         q != dr_queue_sentinel(&ens->sources);
+         q = dr_queue_next(q))
+    {
+        src = dr_queue_data(q, dr_upstream_discover_src_t, queue);
+
+        src->list.watch = 0;
+        src->exist.watch = 0;
+        src->ov_read.watch = 0;
+        src->ov_exist.watch = 0;
+
+        for (i = 0; i < src->nnodes; i++) {
+            n = src->nodes[i];
+            n->have_data = 0;
+
+            if (n->read.watch) {
+                n->read.watch = 0;
+                dr_upstream_discover_agent_unref(n);
+            }
+        }
+
+        /* removed nodes that waited only for their watch go now */
+
+        for (lq = dr_queue_head(&src->limbo);
+             lq != dr_queue_sentinel(&src->limbo);
+             lq = next)
+        {
+            next = dr_queue_next(lq);
+            n = dr_queue_data(lq, dr_upstream_discover_node_t, limbo);
+
+            if (n->read.watch) {
+                n->read.watch = 0;
+                dr_upstream_discover_agent_unref(n);
+            }
+        }
+    }
+
+    dr_upstream_discover_agent_vnode(ens);
+
+    for (q = dr_queue_head(&ens->sources);
+         q != dr_queue_sentinel(&ens->sources);
+         q = dr_queue_next(q))
+    {
+        src = dr_queue_data(q, dr_upstream_discover_src_t, queue);
+        dr_upstream_discover_agent_resync(src);
+    }
+}
+
+
+/* reads again what has neither a watch armed nor a read in flight */
+static void
+dr_upstream_discover_agent_resync(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t                     i;
+    dr_upstream_discover_node_t  *n;
+
+    if (src->missing) {
+        if (!src->exist.watch && !src->exist.reading) {
+            dr_upstream_discover_agent_exist(src);
+        }
+
+    } else if (!src->list.watch && !src->list.reading) {
+        dr_upstream_discover_agent_list(src);
+    }
+
+    if (src->conf->overrides.len) {
+        if (src->ov_missing) {
+            if (!src->ov_exist.watch && !src->ov_exist.reading) {
+                dr_upstream_discover_agent_ov_exist(src);
+            }
+
+        } else if (!src->ov_read.watch && !src->ov_read.reading) {
+            dr_upstream_discover_agent_ov(src);
+        }
+    }
+
+    for (i = 0; i < src->nnodes; i++) {
+        n = src->nodes[i];
+
+        if (!n->read.reading && (src->dubbo ? !n->have_data : !n->read.watch))
+        {
+            dr_upstream_discover_agent_read(n);
+        }
+    }
+
+    if (src->ens->vnode == DR_UPSTREAM_DISCOVER_VNODE_UNKNOWN
+        && !src->ens->vnode_read.reading)
+    {
+        dr_upstream_discover_agent_vnode(src->ens);
+    }
+}
+
+
+/*
+ * Bookkeeping of a read's reply: clears reading, and whether the watch it
+ * carried is now armed (ZooKeeper arms getData/getChildren watches on
+ * success, exists watches on success and on NoNode). Returns 1 when the
+ * reply is to be acted upon, 0 for a lost connection (the read is made
+ * again by the caller) or an expired session (everything is read again).
+ */
+static dr_uint_t
+dr_upstream_discover_agent_armed(dr_upstream_discover_read_t *rd, int32_t err,
+    dr_uint_t exists)
+{
+    rd->reading = 0;
+
+    if (rd->carry) {
+        rd->carry = 0;
+
+        if (err == DR_ZK_OK || (exists && err == DR_ZK_NONODE)) {
+            rd->watch = 1;
+        }
+    }
+
+    if (err == DR_ZK_CONNECTIONLOSS) {
+        rd->again = 1;
+        return 0;
+    }
+
+    if (err == DR_ZK_SESSIONEXPIRED) {
+        rd->again = 0;
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+dr_upstream_discover_agent_list(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t       carry;
+    dr_zk_watch_pt  watcher;
+
+    if (src->ens->closing) {
+        return;
+    }
+
+    if (src->list.reading) {
+        src->list.again = 1;
+        return;
+    }
+
+    carry = !src->list.watch;
+    watcher = carry ? dr_upstream_discover_agent_list_fired : NULL;
+
+    /* before the call: a send that fails calls back from inside it */
+
+    src->list.reading = 1;
+    src->list.carry = carry;
+    src->list.again = 0;
+    src->inflight++;
+
+    if (dr_zk_get_children(src->ens->zc, &src->conf->path, watcher, src,
+                           dr_upstream_discover_agent_list_done, src)
+        != DR_OK)
+    {
+        src->list.reading = 0;
+        src->list.carry = 0;
+        src->inflight--;
+        dr_upstream_discover_agent_failed(src, "the children",
+                                          DR_ZK_SYSTEMERROR);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_list_done(dr_zk_client_t *zc, dr_zk_reply_t *r,
+    void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    src->inflight--;
+
+    if (dr_upstream_discover_agent_armed(&src->list, r->err, 0)) {
+
+        switch (r->err) {
+
+        case DR_ZK_OK:
+            if (dr_upstream_discover_agent_children(src, &r->body) != DR_OK) {
+                dr_upstream_discover_agent_failed(src, "the children",
+                                                  DR_ZK_MARSHALLINGERROR);
+                break;
+            }
+
+            src->retry_delay = 0;
+            src->listed = 1;
+            break;
+
+        case DR_ZK_NONODE:
+            dr_log_error(DR_LOG_NOTICE, src->pool->log, 0,
+                         "upstream \"%V\": znode %V does not exist (yet), "
+                         "waiting for it", &src->pool->us->name,
+                         &src->conf->path);
+
+            /* every instance went with it */
+
+            while (src->nnodes) {
+                dr_upstream_discover_agent_remove(src,
+                                              src->nodes[--src->nnodes]);
+            }
+
+            src->missing = 1;
+            src->listed = 1;
+            src->list.again = 0;
+
+            dr_upstream_discover_agent_dirty(src->pool);
+            dr_upstream_discover_agent_exist(src);
+            break;
+
+        default:
+            dr_upstream_discover_agent_failed(src, "the children", r->err);
+            break;
+        }
+    }
+
+    if (src->list.again && !src->missing) {
+        dr_upstream_discover_agent_list(src);
+    }
+
+    if (src->pool->dirty) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_list_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    src->list.watch = 0;
+
+    /* NodeChildrenChanged, or NodeDeleted: the list tells which */
+
+    dr_upstream_discover_agent_list(src);
+}
+
+
+/* while the path is missing: exists() with a watch for its creation */
+static void
+dr_upstream_discover_agent_exist(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t       carry;
+    dr_zk_watch_pt  watcher;
+
+    if (src->ens->closing) {
+        return;
+    }
+
+    if (src->exist.reading) {
+        src->exist.again = 1;
+        return;
+    }
+
+    carry = !src->exist.watch;
+    watcher = carry ? dr_upstream_discover_agent_exist_fired : NULL;
+
+    src->exist.reading = 1;
+    src->exist.carry = carry;
+    src->exist.again = 0;
+    src->inflight++;
+
+    if (dr_zk_exists(src->ens->zc, &src->conf->path, watcher, src,
+                     dr_upstream_discover_agent_exist_done, src)
+        != DR_OK)
+    {
+        src->exist.reading = 0;
+        src->exist.carry = 0;
+        src->inflight--;
+        dr_upstream_discover_agent_failed(src, "the path", DR_ZK_SYSTEMERROR);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_exist_done(dr_zk_client_t *zc, dr_zk_reply_t *r,
+    void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    src->inflight--;
+
+    if (dr_upstream_discover_agent_armed(&src->exist, r->err, 1)) {
+
+        switch (r->err) {
+
+        case DR_ZK_OK:
+            /* created meanwhile: list it (the data watch left is harmless) */
+            src->missing = 0;
+            src->exist.again = 0;
+            dr_upstream_discover_agent_list(src);
+            break;
+
+        case DR_ZK_NONODE:
+            break;              /* the watch tells when it comes */
+
+        default:
+            dr_upstream_discover_agent_failed(src, "the path", r->err);
+            break;
+        }
+    }
+
+    if (src->exist.again && src->missing) {
+        dr_upstream_discover_agent_exist(src);
+    }
+
+    if (src->pool->dirty) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_exist_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    src->exist.watch = 0;
+
+    if (src->missing) {
+        src->missing = 0;
+    }
+
+    /* created (or its data changed, or deleted again): list says */
+
+    dr_upstream_discover_agent_list(src);
+}
+
+
+/* the reply's children against the nodes: new ones are read, gone go */
+static dr_int_t
+dr_upstream_discover_agent_children(dr_upstream_discover_src_t *src,
+    dr_zk_reader_t *body)
+{
+    dr_int_t                        c;
+    dr_str_t                       *names, name;
+    dr_uint_t                       i, j, k, n, removed;
+    dr_zk_vec_iter_t                it;
+    dr_upstream_discover_node_t   **nodes, *node;
+    dr_zk_get_children_response_t   resp;
+
+    if (dr_zk_get_children_response_decode(body, &resp) != DR_OK) {
+        return DR_ERROR;
+    }
+
+    n = resp.children.nelts > 0 ? (dr_uint_t) resp.children.nelts : 0;
+
+    names = dr_alloc((n ? n : 1) * sizeof(dr_str_t), src->pool->log);
+    if (names == NULL) {
+        return DR_ERROR;
+    }
+
+    nodes = dr_alloc((n ? n : 1) * sizeof(dr_upstream_discover_node_t *),
+                     src->pool->log);
+    if (nodes == NULL) {
+        dr_free(names);
+        return DR_ERROR;
+    }
+
+    it = dr_zk_vec_iter(&resp.children);
+    i = 0;
+
+    while (i < n && dr_zk_vec_next_str(&it, &name) == DR_OK) {
+        if (name.data && name.len) {
+            names[i++] = name;
+        }
+    }
+
+    n = i;
+
+    qsort(names, n, sizeof(dr_str_t), dr_upstream_discover_agent_cmp_name);
+
+    /* a merge of two sorted lists */
+
+    i = 0;
+    j = 0;
+    k = 0;
+    removed = 0;
+
+    while (i < n || j < src->nnodes) {
+
+        if (i == n) {
+            c = 1;
+
+        } else if (j == src->nnodes) {
+            c = -1;
+
+        } else {
+            c = dr_memn2cmp(names[i].data, src->nodes[j]->name.data,
+                            names[i].len, src->nodes[j]->name.len);
+        }
+
+        if (c == 0) {
+            nodes[k++] = src->nodes[j++];
+            i++;
+            continue;
+        }
+
+        if (c > 0) {
+            dr_upstream_discover_agent_remove(src, src->nodes[j++]);
+            removed++;
+            continue;
+        }
+
+        node = dr_upstream_discover_agent_node(src, &names[i++]);
+
+        if (node) {
+            nodes[k++] = node;
+        }
+    }
+
+    dr_free(names);
+    dr_free(src->nodes);
+
+    src->nodes = nodes;
+    src->nnodes = k;
+
+    for (i = 0; i < k; i++) {
+        if (nodes[i]->state == DR_UPSTREAM_DISCOVER_PENDING
+            && !nodes[i]->read.reading)
+        {
+            dr_upstream_discover_agent_read(nodes[i]);
+        }
+    }
+
+    if (removed) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+
+    return DR_OK;
+}
+
+
+/* a node leaves its source's array for the limbo of referenced ones */
+static void
+dr_upstream_discover_agent_remove(dr_upstream_discover_src_t *src,
+    dr_upstream_discover_node_t *n)
+{
+    n->gone = 1;
+    dr_queue_insert_tail(&src->limbo, &n->limbo);
+    dr_upstream_discover_agent_unref(n);
+}
+
+
+static dr_upstream_discover_node_t *
+dr_upstream_discover_agent_node(dr_upstream_discover_src_t *src,
+    dr_str_t *name)
+{
+    u_char                       *p;
+    dr_str_t                     *path;
+    dr_upstream_discover_node_t  *n;
+
+    path = &src->conf->path;
+
+    n = dr_calloc(sizeof(dr_upstream_discover_node_t) + path->len + 1
+                  + name->len, src->pool->log);
+    if (n == NULL) {
+        return NULL;    /* logged; read again at the next children change */
+    }
+
+    n->src = src;
+    n->refs = 1;
+    n->state = DR_UPSTREAM_DISCOVER_PENDING;
+
+    p = dr_cpymem(n->path, path->data, path->len);
+    *p++ = '/';
+    n->name.data = p;
+    n->name.len = name->len;
+    p = dr_cpymem(p, name->data, name->len);
+    n->path_len = p - n->path;
+
+    return n;
+}
+
+
+static void
+dr_upstream_discover_agent_unref(dr_upstream_discover_node_t *n)
+{
+    if (--n->refs) {
+        return;
+    }
+
+    if (n->gone) {
+        dr_queue_remove(&n->limbo);
+    }
+
+    dr_free(n);
+}
+
+
+/* getData (with a data watch, but for Dubbo children: read once) */
+static void
+dr_upstream_discover_agent_read(dr_upstream_discover_node_t *n)
+{
+    dr_str_t                     path;
+    dr_uint_t                    carry;
+    dr_zk_watch_pt               watcher;
+    dr_upstream_discover_src_t  *src;
+
+    src = n->src;
+
+    if (src->ens->closing || n->gone) {
+        return;
+    }
+
+    if (n->read.reading) {
+        n->read.again = 1;
+        return;
+    }
+
+    path.data = n->path;
+    path.len = n->path_len;
+
+    carry = !n->read.watch && !src->dubbo;
+    watcher = carry ? dr_upstream_discover_agent_read_fired : NULL;
+
+    /* one reference for the request, one for the watch it may arm */
+
+    n->refs += carry ? 2 : 1;
+    n->read.reading = 1;
+    n->read.carry = carry;
+    n->read.again = 0;
+    src->inflight++;
+
+    if (dr_zk_get_data(src->ens->zc, &path, watcher, n,
+                       dr_upstream_discover_agent_read_done, n)
+        != DR_OK)
+    {
+        n->refs -= carry ? 2 : 1;
+        n->read.reading = 0;
+        n->read.carry = 0;
+        src->inflight--;
+        dr_upstream_discover_agent_failed(src, "an instance",
+                                          DR_ZK_SYSTEMERROR);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_read_done(dr_zk_client_t *zc, dr_zk_reply_t *r,
+    void *data)
+{
+    dr_upstream_discover_node_t  *n = data;
+
+    dr_uint_t                     carried;
+    dr_upstream_discover_src_t   *src;
+    dr_zk_get_data_response_t     resp;
+
+    src = n->src;
+    src->inflight--;
+
+    carried = n->read.carry;
+
+    if (dr_upstream_discover_agent_armed(&n->read, r->err, 0)) {
+
+        switch (r->err) {
+
+        case DR_ZK_OK:
+            if (dr_zk_get_data_response_decode(&r->body, &resp) != DR_OK) {
+                dr_upstream_discover_agent_failed(src, "an instance",
+                                                  DR_ZK_MARSHALLINGERROR);
+                break;
+            }
+
+            n->owner = resp.stat.ephemeral_owner;
+            n->czxid = resp.stat.czxid;
+            n->have_data = 1;
+
+            if (!n->gone) {
+                dr_upstream_discover_agent_parse(n, &resp.data);
+                dr_upstream_discover_agent_dirty(src->pool);
+            }
+
+            break;
+
+        case DR_ZK_NONODE:
+            /* deleted after it was listed: the children watch will tell */
+
+            n->have_data = 1;
+            n->read.again = 0;
+
+            if (!n->gone && n->state != DR_UPSTREAM_DISCOVER_MISSING) {
+                n->state = DR_UPSTREAM_DISCOVER_MISSING;
+                dr_upstream_discover_agent_dirty(src->pool);
+            }
+
+            break;
+
+        default:
+            dr_upstream_discover_agent_failed(src, "an instance", r->err);
+            break;
+        }
+    }
+
+    if (carried && r->err != DR_ZK_OK) {
+        dr_upstream_discover_agent_unref(n);    /* no watch was armed */
+    }
+
+    if (n->read.again) {
+        dr_upstream_discover_agent_read(n);
+    }
+
+    if (src->pool->dirty) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+
+    dr_upstream_discover_agent_unref(n);
+}
+
+
+static void
+dr_upstream_discover_agent_read_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data)
+{
+    dr_upstream_discover_node_t  *n = data;
+
+    n->read.watch = 0;
+
+    if (!n->gone) {
+        if (ev->type == DR_ZK_EVENT_NODE_DELETED) {
+
+            /* the instance goes now, before its parent's event comes */
+
+            n->state = DR_UPSTREAM_DISCOVER_MISSING;
+            dr_upstream_discover_agent_dirty(n->src->pool);
+
+        } else {
+            dr_upstream_discover_agent_read(n);
+        }
+    }
+
+    dr_upstream_discover_agent_unref(n);
+}
+
+
+/* what the node says now: its instance, or why it is skipped */
+static void
+dr_upstream_discover_agent_parse(dr_upstream_discover_node_t *n,
+    dr_str_t *data)
+{
+    dr_int_t                          rc;
+    const char                       *err;
+    dr_upstream_discover_src_t       *src;
+    dr_upstream_discover_instance_t   inst;
+
+    src = n->src;
+    err = NULL;
+
+    if (src->dubbo) {
+        rc = dr_upstream_discover_parse_dubbo(n->name.data, n->name.len,
+                                              &inst, &err);
+    } else {
+        rc = dr_upstream_discover_parse_data(data->data, data->len, &inst,
+                                             &err);
+    }
+
+    if (rc == DR_OK) {
+        rc = dr_upstream_discover_parse_addr(&inst);
+
+        if (rc == DR_DECLINED) {
+            rc = dr_upstream_discover_agent_resolve(&inst);
+            err = "host not found";
+
+        } else if (rc != DR_OK) {
+            err = "invalid address";
+        }
+    }
+
+    if (rc != DR_OK) {
+        dr_log_error(DR_LOG_WARN, src->pool->log, 0,
+                     "upstream \"%V\": znode %*s skipped: %s",
+                     &src->pool->us->name, n->path_len, n->path, err);
+
+        n->state = DR_UPSTREAM_DISCOVER_INVALID;
+        return;
+    }
+
+    if (!dr_upstream_discover_parse_match(&src->conf->filter, &inst)) {
+
+        if (n->state != DR_UPSTREAM_DISCOVER_FILTERED) {
+            dr_log_error(DR_LOG_INFO, src->pool->log, 0,
+                         "upstream \"%V\": znode %*s does not match the "
+                         "version, group, protocol or tags asked for",
+                         &src->pool->us->name, n->path_len, n->path);
+        }
+
+        n->state = DR_UPSTREAM_DISCOVER_FILTERED;
+        return;
+    }
+
+    n->inst = inst;
+    n->state = DR_UPSTREAM_DISCOVER_VALID;
+}
+
+
+/*
+ * A host name in a registration: the system resolver, blocking (names
+ * are rare there, and the lookup happens once per change of the znode).
+ */
+static dr_int_t
+dr_upstream_discover_agent_resolve(dr_upstream_discover_instance_t *inst)
+{
+    int               rc;
+    char              host[sizeof(inst->host) + 1];
+    struct addrinfo   hints, *res, *ai, *pick;
+
+    dr_memcpy(host, inst->host, inst->host_len);
+    host[inst->host_len] = '\0';
+
+    dr_memzero(&hints, sizeof(struct addrinfo));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+
+    rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0) {
+        return DR_ERROR;
+    }
+
+    /* IPv4 first, as the configuration's names */
+
+    pick = NULL;
+
+    for (ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET) {
+            pick = ai;
+            break;
+        }
+
+        if (pick == NULL && ai->ai_family == AF_INET6) {
+            pick = ai;
+        }
+    }
+
+    if (pick == NULL || pick->ai_addrlen > sizeof(dr_sockaddr_t)) {
+        freeaddrinfo(res);
+        return DR_ERROR;
+    }
+
+    dr_memcpy(&inst->sockaddr, pick->ai_addr, pick->ai_addrlen);
+    inst->socklen = pick->ai_addrlen;
+    dr_inet_set_port(&inst->sockaddr.sockaddr, inst->port);
+
+    freeaddrinfo(res);
+
+    return DR_OK;
+}
+
+
+/* the override document: getData with a watch */
+static void
+dr_upstream_discover_agent_ov(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t       carry;
+    dr_zk_watch_pt  watcher;
+
+    if (src->ens->closing) {
+        return;
+    }
+
+    if (src->ov_read.reading) {
+        src->ov_read.again = 1;
+        return;
+    }
+
+    carry = !src->ov_read.watch;
+    watcher = carry ? dr_upstream_discover_agent_ov_fired : NULL;
+
+    src->ov_read.reading = 1;
+    src->ov_read.carry = carry;
+    src->ov_read.again = 0;
+    src->inflight++;
+
+    if (dr_zk_get_data(src->ens->zc, &src->conf->overrides, watcher, src,
+                       dr_upstream_discover_agent_ov_done, src)
+        != DR_OK)
+    {
+        src->ov_read.reading = 0;
+        src->ov_read.carry = 0;
+        src->inflight--;
+        dr_upstream_discover_agent_failed(src, "the overrides",
+                                          DR_ZK_SYSTEMERROR);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_ov_done(dr_zk_client_t *zc, dr_zk_reply_t *r,
+    void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    dr_str_t                    none;
+    dr_zk_get_data_response_t   resp;
+
+    src->inflight--;
+
+    if (dr_upstream_discover_agent_armed(&src->ov_read, r->err, 0)) {
+
+        switch (r->err) {
+
+        case DR_ZK_OK:
+            if (dr_zk_get_data_response_decode(&r->body, &resp) != DR_OK) {
+                dr_upstream_discover_agent_failed(src, "the overrides",
+                                                  DR_ZK_MARSHALLINGERROR);
+                break;
+            }
+
+            dr_upstream_discover_agent_ov_set(src, &resp.data);
+            src->ov_done = 1;
+            break;
+
+        case DR_ZK_NONODE:
+            dr_str_null(&none);
+            dr_upstream_discover_agent_ov_set(src, &none);
+            src->ov_done = 1;
+            src->ov_missing = 1;
+            src->ov_read.again = 0;
+            dr_upstream_discover_agent_ov_exist(src);
+            break;
+
+        default:
+            dr_upstream_discover_agent_failed(src, "the overrides", r->err);
+            break;
+        }
+    }
+
+    if (src->ov_read.again && !src->ov_missing) {
+        dr_upstream_discover_agent_ov(src);
+    }
+
+    if (src->pool->dirty) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_ov_exist(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t       carry;
+    dr_zk_watch_pt  watcher;
+
+    if (src->ens->closing) {
+        return;
+    }
+
+    if (src->ov_exist.reading) {
+        src->ov_exist.again = 1;
+        return;
+    }
+
+    carry = !src->ov_exist.watch;
+    watcher = carry ? dr_upstream_discover_agent_ov_fired : NULL;
+
+    src->ov_exist.reading = 1;
+    src->ov_exist.carry = carry;
+    src->ov_exist.again = 0;
+    src->inflight++;
+
+    if (dr_zk_exists(src->ens->zc, &src->conf->overrides, watcher, src,
+                     dr_upstream_discover_agent_ov_exist_done, src)
+        != DR_OK)
+    {
+        src->ov_exist.reading = 0;
+        src->ov_exist.carry = 0;
+        src->inflight--;
+        dr_upstream_discover_agent_failed(src, "the overrides",
+                                          DR_ZK_SYSTEMERROR);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_ov_exist_done(dr_zk_client_t *zc,
+    dr_zk_reply_t *r, void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    src->inflight--;
+
+    if (dr_upstream_discover_agent_armed(&src->ov_exist, r->err, 1)) {
+
+        if (r->err == DR_ZK_OK) {
+            src->ov_missing = 0;
+            src->ov_exist.again = 0;
+            dr_upstream_discover_agent_ov(src);
+
+        } else if (r->err != DR_ZK_NONODE) {
+            dr_upstream_discover_agent_failed(src, "the overrides", r->err);
+        }
+    }
+
+    if (src->ov_exist.again && src->ov_missing) {
+        dr_upstream_discover_agent_ov_exist(src);
+    }
+
+    if (src->pool->dirty) {
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+}
+
+
+/* one handler for both watches of the document: read what is there now */
+static void
+dr_upstream_discover_agent_ov_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data)
+{
+    dr_upstream_discover_src_t  *src = data;
+
+    if (src->ov_missing) {
+        src->ov_exist.watch = 0;
+        src->ov_missing = 0;
+
+    } else {
+        src->ov_read.watch = 0;
+    }
+
+    dr_upstream_discover_agent_ov(src);
+}
+
+
+/* a new override document: parsed, sorted by key; a bad one is ignored */
+static void
+dr_upstream_discover_agent_ov_set(dr_upstream_discover_src_t *src,
+    dr_str_t *data)
+{
+    dr_uint_t                         n;
+    dr_pool_t                        *p;
+    const char                       *err;
+    dr_upstream_discover_override_t  *ov;
+
+    if (data->len == 0 && src->nov == 0) {
+        return;
+    }
+
+    p = dr_create_pool(1024, src->pool->log);
+    if (p == NULL) {
+        return;
+    }
+
+    err = NULL;
+
+    if (dr_upstream_discover_parse_overrides(data->data, data->len, p, &ov,
+                                             &n, &err)
+        != DR_OK)
+    {
+        dr_log_error(DR_LOG_WARN, src->pool->log, 0,
+                     "upstream \"%V\": overrides in %V ignored: %s",
+                     &src->pool->us->name, &src->conf->overrides, err);
+        dr_destroy_pool(p);
+        return;
+    }
+
+    qsort(ov, n, sizeof(dr_upstream_discover_override_t),
+          dr_upstream_discover_agent_cmp_ov);
+
+    if (src->ov_pool) {
+        dr_destroy_pool(src->ov_pool);
+    }
+
+    src->ov_pool = p;
+    src->ov = ov;
+    src->nov = n;
+
+    dr_log_error(DR_LOG_NOTICE, src->pool->log, 0,
+                 "upstream \"%V\": %ui override%s from %V",
+                 &src->pool->us->name, n, n == 1 ? "" : "s",
+                 &src->conf->overrides);
+
+    dr_upstream_discover_agent_dirty(src->pool);
+}
+
+
+static dr_upstream_discover_override_t *
+dr_upstream_discover_agent_ov_find(dr_upstream_discover_src_t *src,
+    u_char *key, size_t len)
+{
+    dr_int_t   c;
+    dr_uint_t  lo, hi, mid;
+
+    lo = 0;
+    hi = src->nov;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        c = dr_memn2cmp(src->ov[mid].key.data, key, src->ov[mid].key.len,
+                        len);
+
+        if (c == 0) {
+            return &src->ov[mid];
+        }
+
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the embedded keeper's list of sessions without a connection */
+static void
+dr_upstream_discover_agent_vnode(dr_upstream_discover_ens_t *ens)
+{
+    dr_str_t        path;
+    dr_uint_t       carry;
+    dr_zk_watch_pt  watcher;
+
+    if (ens->closing || ens->vnode == DR_UPSTREAM_DISCOVER_VNODE_ABSENT) {
+        return;
+    }
+
+    if (ens->vnode_read.reading) {
+        ens->vnode_read.again = 1;
+        return;
+    }
+
+    dr_str_set(&path, DR_UPSTREAM_DISCOVER_VNODE);
+
+    carry = !ens->vnode_read.watch;
+    watcher = carry ? dr_upstream_discover_agent_vnode_fired : NULL;
+
+    ens->vnode_read.reading = 1;
+    ens->vnode_read.carry = carry;
+    ens->vnode_read.again = 0;
+
+    if (dr_zk_get_data(ens->zc, &path, watcher, ens,
+                       dr_upstream_discover_agent_vnode_done, ens)
+        != DR_OK)
+    {
+        /* no memory, logged: resync asks again */
+        ens->vnode_read.reading = 0;
+        ens->vnode_read.carry = 0;
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_vnode_done(dr_zk_client_t *zc, dr_zk_reply_t *r,
+    void *data)
+{
+    dr_upstream_discover_ens_t  *ens = data;
+
+    int64_t                     *ids;
+    dr_int_t                     n;
+    dr_zk_get_data_response_t    resp;
+
+    if (dr_upstream_discover_agent_armed(&ens->vnode_read, r->err, 0)) {
+
+        switch (r->err) {
+
+        case DR_ZK_OK:
+            if (dr_zk_get_data_response_decode(&r->body, &resp) != DR_OK) {
+                break;
+            }
+
+            if (ens->vnode != DR_UPSTREAM_DISCOVER_VNODE_PRESENT) {
+                dr_log_error(DR_LOG_NOTICE, dr_upstream_discover_agent_log, 0,
+                             "discovery: %V is drover's keeper: instances "
+                             "whose session loses its connection are "
+                             "drained at once", &ens->hosts);
+                ens->vnode = DR_UPSTREAM_DISCOVER_VNODE_PRESENT;
+                dr_upstream_discover_agent_ens_dirty(ens);
+            }
+
+            n = resp.data.len / 3 + 1;
+
+            ids = dr_alloc(n * sizeof(int64_t), dr_upstream_discover_agent_log);
+            if (ids == NULL) {
+                break;
+            }
+
+            n = dr_upstream_discover_parse_sessions(resp.data.data,
+                                                    resp.data.len, ids, n);
+            if (n < 0) {
+                dr_log_error(DR_LOG_WARN, dr_upstream_discover_agent_log, 0,
+                             "discovery: malformed %s from %V, ignored",
+                             DR_UPSTREAM_DISCOVER_VNODE, &ens->hosts);
+                dr_free(ids);
+                break;
+            }
+
+            dr_upstream_discover_agent_sessions(ens, ids, n);
+            break;
+
+        case DR_ZK_NONODE:
+            /* a ZooKeeper server: session state is not published there */
+            ens->vnode = DR_UPSTREAM_DISCOVER_VNODE_ABSENT;
+            ens->vnode_read.again = 0;
+            dr_upstream_discover_agent_sessions(ens, NULL, 0);
+            dr_upstream_discover_agent_ens_dirty(ens);
+            break;
+
+        default:
+            ens->vnode = DR_UPSTREAM_DISCOVER_VNODE_ABSENT;
+            ens->vnode_read.again = 0;
+            dr_upstream_discover_agent_ens_dirty(ens);
+            break;
+        }
+    }
+
+    if (ens->vnode_read.again) {
+        dr_upstream_discover_agent_vnode(ens);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_vnode_fired(dr_zk_client_t *zc,
+    dr_zk_watcher_event_t *ev, void *data)
+{
+    dr_upstream_discover_ens_t  *ens = data;
+
+    /*
+     * NodeDataChanged; or NodeDeleted, which the keeper sends when our
+     * SetWatches names the virtual node (it is not in the tree)
+     */
+
+    ens->vnode_read.watch = 0;
+
+    dr_upstream_discover_agent_vnode(ens);
+}
+
+
+/* takes <ids> (sorted, malloc'ed; NULL for none) if they differ */
+static void
+dr_upstream_discover_agent_sessions(dr_upstream_discover_ens_t *ens,
+    int64_t *ids, dr_uint_t n)
+{
+    if (n == ens->ndisconnected
+        && (n == 0
+            || dr_memcmp(ids, ens->disconnected, n * sizeof(int64_t)) == 0))
+    {
+        dr_free(ids);
+        return;
+    }
+
+    dr_free(ens->disconnected);
+
+    ens->disconnected = ids;
+    ens->ndisconnected = n;
+
+    dr_upstream_discover_agent_ens_dirty(ens);
+}
+
+
+static dr_uint_t
+dr_upstream_discover_agent_disconnected(dr_upstream_discover_ens_t *ens,
+    int64_t owner)
+{
+    dr_uint_t  lo, hi, mid;
+
+    if (owner == 0) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = ens->ndisconnected;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (ens->disconnected[mid] == owner) {
+            return 1;
+        }
+
+        if (ens->disconnected[mid] < owner) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
+/* an unexpected answer (NoAuth...): logged, read again after a pause */
+static void
+dr_upstream_discover_agent_failed(dr_upstream_discover_src_t *src,
+    const char *what, int32_t err)
+{
+    if (src->ens->closing) {
+        return;
+    }
+
+    src->retry_delay = src->retry_delay
+                       ? dr_min(src->retry_delay * 2,
+                                DR_UPSTREAM_DISCOVER_RETRY_MAX)
+                       : DR_UPSTREAM_DISCOVER_RETRY;
+
+    dr_log_error(DR_LOG_ERR, src->pool->log, 0,
+                 "upstream \"%V\": reading %s of %V from ZooKeeper %V "
+                 "failed: %s, trying again in %M ms", &src->pool->us->name,
+                 what, &src->conf->path, &src->ens->hosts,
+                 dr_zk_err_name(err), src->retry_delay);
+
+    if (!src->retry.timer_set) {
+        dr_add_timer(&src->retry, src->retry_delay);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_retry(dr_event_t *ev)
+{
+    dr_upstream_discover_agent_resync(ev->data);
+}
+
+
+/*
+ * Something that a table shows changed: the publish event runs at the
+ * end of this loop turn (it waits there for the reads still in flight).
+ */
+static void
+dr_upstream_discover_agent_dirty(dr_upstream_discover_pool_t *pool)
+{
+    if (!pool->dirty) {
+        pool->dirty = 1;
+        pool->dirty_since = dr_current_msec;
+    }
+
+    dr_post_event(&pool->publish, &dr_posted_events);
+}
+
+
+static void
+dr_upstream_discover_agent_ens_dirty(dr_upstream_discover_ens_t *ens)
+{
+    dr_queue_t                  *q;
+    dr_upstream_discover_src_t  *src;
+
+    for (q = dr_queue_head(&ens->sources);
+         q != dr_queue_sentinel(&ens->sources);
+         q = dr_queue_next(q))
+    {
+        src = dr_queue_data(q, dr_upstream_discover_src_t, queue);
+        dr_upstream_discover_agent_dirty(src->pool);
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_publish_handler(dr_event_t *ev)
+{
+    dr_upstream_discover_pool_t  *pool = ev->data;
+
+    dr_uint_t  i, inflight, synced;
+    dr_msec_t  now, at;
+
+    if (!pool->dirty || dr_exiting || dr_quit || dr_terminate) {
+        return;
+    }
+
+    now = dr_current_msec;
+    inflight = 0;
+    synced = 1;
+
+    for (i = 0; i < pool->nsources; i++) {
+        inflight += pool->sources[i]->inflight;
+
+        if (!dr_upstream_discover_agent_synced(pool->sources[i])) {
+            synced = 0;
+        }
+    }
+
+    at = 0;
+
+    if (!pool->synced && !synced) {
+
+        /* the first table waits for every source's first reading */
+
+        if (now - pool->started < DR_UPSTREAM_DISCOVER_SYNC_WAIT) {
+            at = pool->started + DR_UPSTREAM_DISCOVER_SYNC_WAIT;
+        }
+
+    } else if (inflight
+               && now - pool->dirty_since < DR_UPSTREAM_DISCOVER_BATCH)
+    {
+        at = pool->dirty_since + DR_UPSTREAM_DISCOVER_BATCH;
+    }
+
+    if (at) {
+        if (!pool->batch.timer_set) {
+            dr_add_timer(&pool->batch, at - now);
+        }
+
+        return;
+    }
+
+    if (pool->batch.timer_set) {
+        dr_del_timer(&pool->batch);
+    }
+
+    pool->dirty = 0;
+
+    dr_upstream_discover_agent_publish(pool, synced);
+}
+
+
+static void
+dr_upstream_discover_agent_timer(dr_event_t *ev)
+{
+    dr_upstream_discover_pool_t  *pool = ev->data;
+
+    if (ev == &pool->guard || pool->dirty) {
+        dr_upstream_discover_agent_dirty(pool);
+    }
+}
+
+
+/* read once: the children, their data, the overrides, the keeper's list */
+static dr_uint_t
+dr_upstream_discover_agent_synced(dr_upstream_discover_src_t *src)
+{
+    dr_uint_t  i;
+
+    if (!src->listed || src->ens->vnode == DR_UPSTREAM_DISCOVER_VNODE_UNKNOWN
+        || (src->conf->overrides.len && !src->ov_done))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < src->nnodes; i++) {
+        if (src->nodes[i]->state == DR_UPSTREAM_DISCOVER_PENDING) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Builds the discovered peers and publishes them with the configured
+ * ones, unless nothing changed or the empty guard holds the change.
+ */
+static void
+dr_upstream_discover_agent_publish(dr_upstream_discover_pool_t *pool,
+    dr_uint_t all_synced)
+{
+    dr_int_t                      rc;
+    dr_uint_t                     i, n, usable, before;
+    dr_msec_t                     now;
+    dr_upstream_zpeer_t          *zp, *peers;
+    dr_upstream_conf_t           *us;
+    dr_upstream_discover_peer_t  *built;
+
+    us = pool->us;
+    now = dr_current_msec;
+
+    built = dr_upstream_discover_agent_build(pool, all_synced, &n);
+    if (built == NULL) {
+        goto retry;
+    }
+
+    usable = dr_upstream_discover_agent_usable(built, n);
+    before = dr_upstream_discover_agent_nusable(pool->published,
+                                                pool->npublished);
+
+    if (pool->dcf->empty_guard && before && !usable) {
+
+        if (!pool->guarding) {
+            pool->guarding = 1;
+            pool->guard_until = now + pool->dcf->empty_guard;
+
+            dr_log_error(DR_LOG_WARN, pool->log, 0,
+                         "upstream \"%V\": discovery would leave no usable "
+                         "peer of %ui, keeping them for %M ms "
+                         "(empty_guard) unless that persists",
+                         &us->name, before, pool->dcf->empty_guard);
+
+            if (pool->guard.timer_set) {
+                dr_del_timer(&pool->guard);
+            }
+
+            dr_add_timer(&pool->guard, pool->dcf->empty_guard);
+        }
+
+        if (now < pool->guard_until) {
+            dr_free(built);
+            return;
+        }
+
+        dr_log_error(DR_LOG_WARN, pool->log, 0,
+                     "upstream \"%V\": no usable discovered peer for %M ms, "
+                     "applying it (empty_guard)", &us->name,
+                     pool->dcf->empty_guard);
+
+        pool->guarding = 0;
+
+    } else if (pool->guarding) {
+        pool->guarding = 0;
+
+        if (pool->guard.timer_set) {
+            dr_del_timer(&pool->guard);
+        }
+
+        dr_log_error(DR_LOG_NOTICE, pool->log, 0,
+                     "upstream \"%V\": discovered peers are back within "
+                     "empty_guard", &us->name);
+    }
+
+    /* the discovered peers alone, then the whole table */
+
+    zp = dr_alloc((n + us->nconfig_peers + 1) * sizeof(dr_upstream_zpeer_t),
+                  pool->log);
+    if (zp == NULL) {
+        dr_free(built);
+        goto retry;
+    }
+
+    peers = zp + us->nconfig_peers;
+
+    for (i = 0; i < n; i++) {
+        peers[i] = built[i].zp;
+    }
+
+    dr_free(built);
+
+    if (pool->synced && !pool->initial && n == pool->npublished) {
+        for (i = 0; i < n; i++) {
+            if (!dr_upstream_discover_agent_same(&peers[i],
+                                                 &pool->published[i]))
+            {
+                break;
+            }
+        }
+
+        if (i == n) {
+            dr_free(zp);
+            return;                 /* e.g. a data change of no effect */
+        }
+    }
+
+    if (dr_upstream_discover_agent_config_matches(pool) != DR_OK) {
+        dr_free(zp);
+        return;
+    }
+
+    if (us->nconfig_peers) {
+        dr_memcpy(zp, us->config_peers,
+                  us->nconfig_peers * sizeof(dr_upstream_zpeer_t));
+    }
+
+    rc = dr_upstream_zone_publish(pool->uz, zp, us->nconfig_peers + n,
+                                  pool->log);
+
+    if (rc != DR_OK) {
+        dr_free(zp);
+        goto retry;
+    }
+
+    dr_upstream_discover_agent_changes(pool, peers, n);
+    dr_upstream_discover_agent_slow_start(pool, peers, n);
+
+    /* published: the discovered part, kept (moved to the front) */
+
+    dr_memmove(zp, peers, n * sizeof(dr_upstream_zpeer_t));
+
+    dr_free(pool->published);
+    pool->published = zp;
+    pool->npublished = n;
+    pool->synced = 1;
+    pool->initial = 0;
+
+    return;
+
+retry:
+
+    /* no memory (logged): the same again in a second */
+
+    pool->dirty = 1;
+
+    if (!pool->batch.timer_set) {
+        dr_add_timer(&pool->batch, 1000);
+    }
+}
+
+
+/*
+ * The discovered peers now, sorted by znode name then address. Until
+ * every source was read once, the zone's discovered peers that no read
+ * source claims are kept (they belong to the others).
+ */
+static dr_upstream_discover_peer_t *
+dr_upstream_discover_agent_build(dr_upstream_discover_pool_t *pool,
+    dr_uint_t all_synced, dr_uint_t *n)
+{
+    dr_uint_t                     i, j, k, m, total, start;
+    dr_upstream_discover_src_t   *src;
+    dr_upstream_discover_peer_t  *out, *p;
+
+    total = pool->initial ? pool->npublished : 0;
+
+    for (i = 0; i < pool->nsources; i++) {
+        total += pool->sources[i]->nnodes;
+    }
+
+    out = dr_alloc((total ? total : 1) * sizeof(dr_upstream_discover_peer_t),
+                   pool->log);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    m = 0;
+
+    for (i = 0; i < pool->nsources; i++) {
+        src = pool->sources[i];
+
+        if (!all_synced && !dr_upstream_discover_agent_synced(src)) {
+            continue;
+        }
+
+        start = m;
+
+        for (j = 0; j < src->nnodes; j++) {
+            if (src->nodes[j]->state == DR_UPSTREAM_DISCOVER_VALID) {
+                dr_upstream_discover_agent_peer(src->nodes[j], &out[m++]);
+            }
+        }
+
+        m = start + dr_upstream_discover_agent_dedup(&out[start], m - start);
+    }
+
+    if (!all_synced && pool->initial) {
+        k = m;
+
+        for (i = 0; i < pool->npublished; i++) {
+            for (j = 0; j < k; j++) {
+                if (dr_upstream_discover_agent_cmp_addr(&out[j].zp,
+                                                  &pool->published[i]) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (j == k) {
+                p = &out[m++];
+                dr_memzero(p, sizeof(dr_upstream_discover_peer_t));
+                p->zp = pool->published[i];
+            }
+        }
+    }
+
+    qsort(out, m, sizeof(dr_upstream_discover_peer_t),
+          dr_upstream_discover_agent_cmp_peer);
+
+    *n = m;
+
+    return out;
+}
+
+
+/* a node's instance as a peer, with the source's defaults and overrides */
+static void
+dr_upstream_discover_agent_peer(dr_upstream_discover_node_t *n,
+    dr_upstream_discover_peer_t *p)
+{
+    dr_upstream_zpeer_t                 *zp;
+    dr_upstream_discover_src_t          *src;
+    dr_upstream_discover_instance_t     *inst;
+    dr_upstream_discover_override_t     *ov;
+    dr_upstream_discover_source_conf_t  *scf;
+
+    src = n->src;
+    scf = src->conf;
+    inst = &n->inst;
+    zp = &p->zp;
+
+    dr_memzero(p, sizeof(dr_upstream_discover_peer_t));
+
+    p->czxid = n->czxid;
+    p->owner = n->owner;
+
+    dr_memcpy(&zp->sockaddr, &inst->sockaddr, inst->socklen);
+    zp->socklen = inst->socklen;
+    zp->name_len = dr_sock_ntop(&zp->sockaddr.sockaddr, zp->socklen,
+                                zp->name, DR_SOCKADDR_STRLEN, 1);
+
+    zp->weight = (inst->weight >= 0) ? inst->weight : scf->weight;
+    zp->max_conns = (inst->max_conns >= 0) ? (dr_uint_t) inst->max_conns
+                                           : scf->max_conns;
+    zp->backup = (inst->backup >= 0) ? (inst->backup != 0) : scf->backup;
+    zp->down = !inst->enabled;
+    zp->max_fails = scf->max_fails;
+    zp->fail_timeout = scf->fail_timeout;
+    zp->slow_start = scf->slow_start;
+    zp->source = DR_UPSTREAM_SOURCE_DISCOVERED;
+
+    zp->drain = dr_upstream_discover_agent_disconnected(src->ens, n->owner);
+
+    zp->id_len = dr_min(n->name.len, sizeof(zp->id) - 1);
+    dr_memcpy(zp->id, n->name.data, zp->id_len);
+
+    /* an override names the znode, or the address */
+
+    ov = dr_upstream_discover_agent_ov_find(src, n->name.data, n->name.len);
+    if (ov == NULL) {
+        ov = dr_upstream_discover_agent_ov_find(src, zp->name, zp->name_len);
+    }
+
+    if (ov) {
+        if (ov->weight >= 0) {
+            zp->weight = ov->weight;
+        }
+
+        if (ov->down >= 0) {
+            zp->down = (ov->down != 0);
+        }
+
+        if (ov->drain > 0) {
+            zp->drain = 1;
+        }
+    }
+
+    /* weight 0 (Dubbo's, or an override's): no traffic */
+
+    if (zp->weight == 0) {
+        zp->weight = 1;
+        zp->down = 1;
+    }
+}
+
+
+/*
+ * Two znodes with one address (a restarted backend whose old session has
+ * not expired yet): one peer, the usable one, else the newer.
+ */
+static dr_uint_t
+dr_upstream_discover_agent_dedup(dr_upstream_discover_peer_t *p, dr_uint_t n)
+{
+    dr_uint_t                     i, j, k;
+    dr_upstream_discover_peer_t   tmp;
+
+    k = 0;
+
+    for (i = 0; i < n; i++) {
+
+        for (j = 0; j < k; j++) {
+            if (dr_upstream_discover_agent_cmp_addr(&p[j].zp, &p[i].zp) == 0) {
+                break;
+            }
+        }
+
+        if (j == k) {
+            if (k != i) {
+                p[k] = p[i];
+            }
+            k++;
+            continue;
+        }
+
+        /* p[j] and p[i] share the address: keep the better one in j */
+
+        tmp = p[i];
+
+        if ((!(tmp.zp.down || tmp.zp.drain) && (p[j].zp.down || p[j].zp.drain))
+            || ((tmp.zp.down || tmp.zp.drain) == (p[j].zp.down || p[j].zp.drain)
+                && tmp.czxid > p[j].czxid))
+        {
+            p[j] = tmp;
+        }
+    }
+
+    return k;
+}
+
+
+static dr_uint_t
+dr_upstream_discover_agent_usable(dr_upstream_discover_peer_t *p, dr_uint_t n)
+{
+    dr_uint_t  i, usable;
+
+    usable = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!p[i].zp.down && !p[i].zp.drain) {
+            usable++;
+        }
+    }
+
+    return usable;
+}
+
+
+static dr_uint_t
+dr_upstream_discover_agent_nusable(dr_upstream_zpeer_t *zp, dr_uint_t n)
+{
+    dr_uint_t  i, usable;
+
+    usable = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!zp[i].down && !zp[i].drain) {
+            usable++;
+        }
+    }
+
+    return usable;
+}
+
+
+static dr_uint_t
+dr_upstream_discover_agent_same(dr_upstream_zpeer_t *a, dr_upstream_zpeer_t *b)
+{
+    return a->socklen == b->socklen
+           && dr_memcmp(&a->sockaddr, &b->sockaddr, a->socklen) == 0
+           && a->weight == b->weight && a->max_conns == b->max_conns
+           && a->max_fails == b->max_fails
+           && a->fail_timeout == b->fail_timeout
+           && a->slow_start == b->slow_start && a->backup == b->backup
+           && a->down == b->down && a->drain == b->drain
+           && a->id_len == b->id_len
+           && dr_memcmp(a->id, b->id, a->id_len) == 0;
+}
+
+
+/*
+ * The configured peers of the current table are ours: else the master
+ * published a new configuration that this agent does not run (it is
+ * being replaced), and publishing would undo it. DR_OK or DR_DECLINED.
+ */
+static dr_int_t
+dr_upstream_discover_agent_config_matches(dr_upstream_discover_pool_t *pool)
+{
+    dr_int_t               rc;
+    dr_uint_t              i, j, n;
+    dr_upstream_zpeer_t   *cp, *zp;
+    dr_upstream_ztable_t  *t;
+
+    cp = pool->us->config_peers;
+    rc = DR_OK;
+
+    dr_shmtx_lock(&pool->uz->lock);
+
+    t = pool->uz->table;
+    n = 0;
+
+    for (i = 0; t && i < t->npeers; i++) {
+        zp = &t->peers[i];
+
+        if (zp->source != DR_UPSTREAM_SOURCE_CONFIG) {
+            continue;
+        }
+
+        n++;
+
+        for (j = 0; j < pool->us->nconfig_peers; j++) {
+            if (dr_upstream_discover_agent_cmp_addr(zp, &cp[j]) == 0
+                && zp->weight == (cp[j].weight < 1 ? 1 : cp[j].weight)
+                && zp->backup == cp[j].backup && zp->down == cp[j].down)
+            {
+                break;
+            }
+        }
+
+        if (j == pool->us->nconfig_peers) {
+            rc = DR_DECLINED;
+            break;
+        }
+    }
+
+    dr_shmtx_unlock(&pool->uz->lock);
+
+    if (rc == DR_OK && n != pool->us->nconfig_peers) {
+        rc = DR_DECLINED;
+    }
+
+    if (rc != DR_OK) {
+        dr_log_error(DR_LOG_NOTICE, pool->log, 0,
+                     "upstream \"%V\": the zone runs another configuration, "
+                     "leaving it to the new agent", &pool->us->name);
+    }
+
+    return rc;
+}
+
+
+/* the log lines of a new table: what came, went and changed */
+static void
+dr_upstream_discover_agent_changes(dr_upstream_discover_pool_t *pool,
+    dr_upstream_zpeer_t *next, dr_uint_t n)
+{
+    dr_int_t              c;
+    dr_uint_t             i, j;
+    dr_upstream_zpeer_t  *old;
+
+    old = pool->published;
+    i = 0;
+    j = 0;
+
+    /* both are sorted by id, then address */
+
+    while (i < n || j < pool->npublished) {
+
+        if (i == n) {
+            c = 1;
+        } else if (j == pool->npublished) {
+            c = -1;
+        } else {
+            c = dr_upstream_discover_agent_cmp_zpeer(&next[i], &old[j]);
+        }
+
+        if (c < 0) {
+            dr_upstream_discover_agent_log_peer(pool, &next[i++], NULL);
+
+        } else if (c > 0) {
+            dr_log_error(DR_LOG_NOTICE, pool->log, 0,
+                         "upstream \"%V\": peer removed %*s (znode %*s)",
+                         &pool->us->name, old[j].name_len, old[j].name,
+                         old[j].id_len, old[j].id);
+            j++;
+
+        } else {
+            if (!dr_upstream_discover_agent_same(&next[i], &old[j])) {
+                dr_upstream_discover_agent_log_peer(pool, &next[i], &old[j]);
+            }
+
+            i++;
+            j++;
+        }
+    }
+}
+
+
+static void
+dr_upstream_discover_agent_log_peer(dr_upstream_discover_pool_t *pool,
+    dr_upstream_zpeer_t *zp, dr_upstream_zpeer_t *old)
+{
+    u_char  buf[128], *p, *last;
+
+    p = buf;
+    last = buf + sizeof(buf);
+
+    if (old == NULL || old->weight != zp->weight) {
+        p = dr_slprintf(p, last, ", weight %i", zp->weight);
+    }
+
+    if (zp->backup && (old == NULL || !old->backup)) {
+        p = dr_slprintf(p, last, ", backup");
+    }
+
+    if (old && old->backup && !zp->backup) {
+        p = dr_slprintf(p, last, ", not backup");
+    }
+
+    if (zp->down && (old == NULL || !old->down)) {
+        p = dr_slprintf(p, last, ", down");
+    }
+
+    if (old && old->down && !zp->down) {
+        p = dr_slprintf(p, last, ", up");
+    }
+
+    if (zp->drain && (old == NULL || !old->drain)) {
+        p = dr_slprintf(p, last, ", drained");
+    }
+
+    if (old && old->drain && !zp->drain) {
+        p = dr_slprintf(p, last, ", back from drain");
+    }
+
+    if (old && old->max_conns != zp->max_conns) {
+        p = dr_slprintf(p, last, ", max_conns %ui", zp->max_conns);
+    }
+
+    if (old == NULL) {
+        dr_log_error(DR_LOG_NOTICE, pool->log, 0,
+                     "upstream \"%V\": peer added %*s (znode %*s)%*s",
+                     &pool->us->name, zp->name_len, zp->name, zp->id_len,
+                     zp->id, p - buf, buf);
+        return;
+    }
+
+    dr_log_error(DR_LOG_NOTICE, pool->log, 0,
+                 "upstream \"%V\": peer changed %*s (znode %*s)%*s",
+                 &pool->us->name, zp->name_len, zp->name, zp->id_len, zp->id,
+                 p - buf, buf);
+}
+
+
+/*
+ * Peers back from a drain or down (a session that reconnected, an
+ * override lifted) ramp up over slow_start as a recovered peer does.
+ * <zp> and the published peers are both sorted (cmp_zpeer).
+ */
+static void
+dr_upstream_discover_agent_slow_start(dr_upstream_discover_pool_t *pool,
+    dr_upstream_zpeer_t *zp, dr_uint_t n)
+{
+    dr_int_t               c;
+    dr_uint_t              i, j, k, locked;
+    dr_upstream_zpeer_t   *old, *tp;
+    dr_upstream_ztable_t  *t;
+
+    old = pool->published;
+    locked = 0;
+    t = NULL;
+    i = 0;
+    j = 0;
+
+    while (i < n && j < pool->npublished) {
+
+        c = dr_upstream_discover_agent_cmp_zpeer(&zp[i], &old[j]);
+
+        if (c != 0) {
+            if (c < 0) {
+                i++;
+            } else {
+                j++;
+            }
+            continue;
+        }
+
+        if (zp[i].slow_start && !zp[i].down && !zp[i].drain
+            && (old[j].down || old[j].drain))
+        {
+            if (!locked) {
+                dr_shmtx_lock(&pool->uz->lock);
+                t = pool->uz->table;
+                locked = 1;
+            }
+
+            for (k = 0; t && k < t->npeers; k++) {
+                tp = &t->peers[k];
+
+                if (tp->source == DR_UPSTREAM_SOURCE_DISCOVERED
+                    && dr_upstream_discover_agent_cmp_zpeer(tp, &zp[i]) == 0)
+                {
+                    __atomic_store_n(&tp->state->health_changed,
+                                     dr_current_msec, __ATOMIC_RELAXED);
+                    break;
+                }
+            }
+        }
+
+        i++;
+        j++;
+    }
+
+    if (locked) {
+        dr_shmtx_unlock(&pool->uz->lock);
+    }
+}
+
+
+/*
+ * The discovered peers that the zone has when the agent starts (a reload
+ * kept them, or an old agent published them): what the empty guard and
+ * the sources not yet read compare with.
+ */
+static dr_int_t
+dr_upstream_discover_agent_initial(dr_upstream_discover_pool_t *pool)
+{
+    dr_uint_t              i, n;
+    dr_upstream_ztable_t  *t;
+
+    dr_shmtx_lock(&pool->uz->lock);
+
+    t = pool->uz->table;
+    n = 0;
+
+    for (i = 0; t && i < t->npeers; i++) {
+        if (t->peers[i].source == DR_UPSTREAM_SOURCE_DISCOVERED) {
+            n++;
+        }
+    }
+
+    pool->published = dr_alloc((n ? n : 1) * sizeof(dr_upstream_zpeer_t),
+                               pool->log);
+
+    if (pool->published) {
+        n = 0;
+
+        for (i = 0; t && i < t->npeers; i++) {
+            if (t->peers[i].source == DR_UPSTREAM_SOURCE_DISCOVERED) {
+                pool->published[n] = t->peers[i];
+                pool->published[n].state = NULL;
+                n++;
+            }
+        }
+    }
+
+    dr_shmtx_unlock(&pool->uz->lock);
+
+    if (pool->published == NULL) {
+        return DR_ERROR;
+    }
+
+    qsort(pool->published, n, sizeof(dr_upstream_zpeer_t),
+          dr_upstream_discover_agent_cmp_zpeer);
+
+    pool->npublished = n;
+    pool->initial = 1;
+
+    if (n) {
+        dr_log_error(DR_LOG_INFO, pool->log, 0,
+                     "upstream \"%V\": %ui discovered peers in the zone",
+                     &pool->us->name, n);
+    }
+
+    return DR_OK;
+}
+
+
+void
+dr_upstream_discover_agent_exit(dr_cycle_t *cycle)
+{
+    dr_queue_t                  *q;
+    dr_upstream_discover_ens_t  *ens;
+    dr_upstream_discover_pool_t *pool;
+
+    if (!dr_upstream_discover_agent_started) {
+        return;
+    }
+
+    /* closeSession first: the callbacks of what was in flight run now */
+
+    for (q = dr_queue_head(&dr_upstream_discover_agent_ensembles);
+         q != dr_queue_sentinel(&dr_upstream_discover_agent_ensembles);
+         q = dr_queue_next(q))
+    {
+        ens = dr_queue_data(q, dr_upstream_discover_ens_t, queue);
+        ens->closing = 1;
+
+        if (ens->zc) {
+            dr_zk_client_destroy(ens->zc);
+            ens->zc = NULL;
+        }
+    }
+
+    while (!dr_queue_empty(&dr_upstream_discover_agent_pools)) {
+        q = dr_queue_head(&dr_upstream_discover_agent_pools);
+        dr_queue_remove(q);
+        pool = dr_queue_data(q, dr_upstream_discover_pool_t, queue);
+
+        dr_upstream_discover_agent_free_pool(pool);
+    }
+
+    while (!dr_queue_empty(&dr_upstream_discover_agent_ensembles)) {
+        q = dr_queue_head(&dr_upstream_discover_agent_ensembles);
+        dr_queue_remove(q);
+        ens = dr_queue_data(q, dr_upstream_discover_ens_t, queue);
+
+        dr_free(ens->disconnected);
+        dr_free(ens);
+    }
+
+    dr_upstream_discover_agent_started = 0;
+}
+
+
+/* the client is gone: nodes are freed whatever their references */
+static void
+dr_upstream_discover_agent_free_pool(dr_upstream_discover_pool_t *pool)
+{
+    dr_uint_t                     i, j;
+    dr_queue_t                   *q;
+    dr_upstream_discover_src_t   *src;
+    dr_upstream_discover_node_t  *n;
+
+    if (pool->publish.posted) {
+        dr_delete_posted_event(&pool->publish);
+    }
+
+    if (pool->batch.timer_set) {
+        dr_del_timer(&pool->batch);
+    }
+
+    if (pool->guard.timer_set) {
+        dr_del_timer(&pool->guard);
+    }
+
+    for (i = 0; i < pool->nsources; i++) {
+        src = pool->sources[i];
+
+        if (src->retry.timer_set) {
+            dr_del_timer(&src->retry);
+        }
+
+        for (j = 0; j < src->nnodes; j++) {
+            dr_free(src->nodes[j]);
+        }
+
+        while (!dr_queue_empty(&src->limbo)) {
+            q = dr_queue_head(&src->limbo);
+            dr_queue_remove(q);
+            n = dr_queue_data(q, dr_upstream_discover_node_t, limbo);
+            dr_free(n);
+        }
+
+        if (src->ov_pool) {
+            dr_destroy_pool(src->ov_pool);
+        }
+
+        dr_free(src->nodes);
+        dr_free(src);
+    }
+
+    dr_free(pool->published);
+    dr_free(pool);
+}
+
+
+static int
+dr_upstream_discover_agent_cmp_name(const void *a, const void *b)
+{
+    const dr_str_t  *x = a, *y = b;
+
+    return (int) dr_memn2cmp(x->data, y->data, x->len, y->len);
+}
+
+
+static int
+dr_upstream_discover_agent_cmp_peer(const void *a, const void *b)
+{
+    const dr_upstream_discover_peer_t  *x = a, *y = b;
+
+    return dr_upstream_discover_agent_cmp_zpeer(&x->zp, &y->zp);
+}
+
+
+/* by znode name, then address */
+static int
+dr_upstream_discover_agent_cmp_zpeer(const void *a, const void *b)
+{
+    dr_upstream_zpeer_t  *x = (dr_upstream_zpeer_t *) a;
+    dr_upstream_zpeer_t  *y = (dr_upstream_zpeer_t *) b;
+
+    dr_int_t  c;
+
+    c = dr_memn2cmp(x->id, y->id, x->id_len, y->id_len);
+
+    if (c) {
+        return (int) c;
+    }
+
+    return dr_upstream_discover_agent_cmp_addr(x, y);
+}
+
+
+static int
+dr_upstream_discover_agent_cmp_ov(const void *a, const void *b)
+{
+    const dr_upstream_discover_override_t  *x = a, *y = b;
+
+    return (int) dr_memn2cmp(x->key.data, y->key.data, x->key.len,
+                             y->key.len);
+}
+
+
+static int
+dr_upstream_discover_agent_cmp_addr(dr_upstream_zpeer_t *a,
+    dr_upstream_zpeer_t *b)
+{
+    if (a->socklen != b->socklen) {
+        return a->socklen < b->socklen ? -1 : 1;
+    }
+
+    return dr_memcmp(&a->sockaddr, &b->sockaddr, a->socklen);
+}
