@@ -735,7 +735,8 @@ dr_keeper_4lw_conf(dr_keeper_conn_t *kc, dr_keeper_text_t *t)
                          &kcf->data_dir, size, &kcf->data_dir, size,
                          kcf->tick_time, kcf->max_connections_per_ip,
                          kcf->min_session_timeout, kcf->max_session_timeout,
-                         kl[0].backlog);
+                         kl[0].backlog == DR_LISTEN_BACKLOG ? -1
+                                                            : kl[0].backlog);
 }
 
 

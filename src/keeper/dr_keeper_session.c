@@ -174,12 +174,24 @@ dr_keeper_session_create(dr_keeper_t *k, int64_t id, int32_t timeout,
     }
 
     if (id == 0) {
-        do {
+        for ( ;; ) {
             id = k->next_session_id++;
-        } while (id == 0 || id == DR_ZK_EPHEMERAL_CONTAINER
-                 || ((uint64_t) id & DR_ZK_EPHEMERAL_TTL_MASK)
-                    == DR_ZK_EPHEMERAL_TTL_MASK
-                 || dr_keeper_session_find(k, id) != NULL);
+
+            /* ephemeralOwner markers: never a session's */
+
+            if (((uint64_t) id & DR_ZK_EPHEMERAL_TTL_MASK)
+                == DR_ZK_EPHEMERAL_TTL_MASK)
+            {
+                k->next_session_id = 1;
+                continue;
+            }
+
+            if (id != 0 && id != DR_ZK_EPHEMERAL_CONTAINER
+                && dr_keeper_session_find(k, id) == NULL)
+            {
+                break;
+            }
+        }
 
     } else if (id >= k->next_session_id) {
 
