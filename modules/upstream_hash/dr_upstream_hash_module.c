@@ -67,6 +67,8 @@ static int dr_upstream_hash_cmp_points(const void *one, const void *two);
 static uint32_t dr_upstream_hash_crc32_update(uint32_t crc, u_char *p,
     size_t len);
 static uint32_t dr_upstream_hash_crc32(u_char *p, size_t len);
+static void dr_upstream_hash_free(dr_peer_connection_t *pc, void *data,
+    dr_uint_t state);
 
 
 static uint32_t  dr_upstream_hash_crc32_table[256];
@@ -161,7 +163,7 @@ dr_upstream_hash_init_peer_key(dr_upstream_pick_t *pk,
 
     pk->pc->get = hcf->consistent ? dr_upstream_chash_get
                                   : dr_upstream_hash_get;
-    pk->pc->free = dr_upstream_rr_free;
+    pk->pc->free = dr_upstream_hash_free;
     pk->pc->data = hp;
 
     return DR_OK;
@@ -490,6 +492,16 @@ static uint32_t
 dr_upstream_hash_crc32(u_char *p, size_t len)
 {
     return dr_upstream_hash_crc32_update(0xffffffff, p, len) ^ 0xffffffff;
+}
+
+
+/* the round-robin data is one level down */
+static void
+dr_upstream_hash_free(dr_peer_connection_t *pc, void *data, dr_uint_t state)
+{
+    dr_upstream_hash_peer_data_t  *hp = data;
+
+    dr_upstream_rr_free(pc, hp->rrp, state);
 }
 
 

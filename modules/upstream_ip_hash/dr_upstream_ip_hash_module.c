@@ -30,6 +30,8 @@ static dr_int_t dr_upstream_ip_hash_init_peer(dr_upstream_pick_t *pk,
     dr_upstream_conf_t *us);
 static dr_int_t dr_upstream_ip_hash_get(dr_peer_connection_t *pc,
     void *data);
+static void dr_upstream_ip_hash_free(dr_peer_connection_t *pc, void *data,
+    dr_uint_t state);
 
 
 static dr_command_t  dr_upstream_ip_hash_commands[] = {
@@ -111,7 +113,7 @@ dr_upstream_ip_hash_init_peer(dr_upstream_pick_t *pk, dr_upstream_conf_t *us)
     iphp->hash = 89;
 
     pk->pc->get = dr_upstream_ip_hash_get;
-    pk->pc->free = dr_upstream_rr_free;
+    pk->pc->free = dr_upstream_ip_hash_free;
     pk->pc->data = iphp;
 
     return DR_OK;
@@ -182,6 +184,16 @@ dr_upstream_ip_hash_get(dr_peer_connection_t *pc, void *data)
     dr_upstream_rr_unlock(iphp->rrp->uz);
 
     return DR_OK;
+}
+
+
+/* the round-robin data is one level down */
+static void
+dr_upstream_ip_hash_free(dr_peer_connection_t *pc, void *data, dr_uint_t state)
+{
+    dr_upstream_ip_hash_peer_data_t  *iphp = data;
+
+    dr_upstream_rr_free(pc, iphp->rrp, state);
 }
 
 

@@ -46,6 +46,8 @@ static dr_int_t dr_upstream_random_draw(dr_upstream_random_peer_data_t *rp,
     dr_upstream_ztable_t *t, dr_msec_t now, dr_int_t other);
 static dr_int_t dr_upstream_random_ranges(dr_upstream_random_conf_t *rcf,
     dr_upstream_ztable_t *t);
+static void dr_upstream_random_free(dr_peer_connection_t *pc, void *data,
+    dr_uint_t state);
 
 
 static dr_command_t  dr_upstream_random_commands[] = {
@@ -103,7 +105,7 @@ dr_upstream_random_init_peer(dr_upstream_pick_t *pk, dr_upstream_conf_t *us)
     rp->conf = us->balancer_data;
 
     pk->pc->get = dr_upstream_random_get;
-    pk->pc->free = dr_upstream_rr_free;
+    pk->pc->free = dr_upstream_random_free;
     pk->pc->data = rp;
 
     return DR_OK;
@@ -251,6 +253,16 @@ dr_upstream_random_ranges(dr_upstream_random_conf_t *rcf,
     rcf->generation = t->generation;
 
     return DR_OK;
+}
+
+
+/* the round-robin data is one level down */
+static void
+dr_upstream_random_free(dr_peer_connection_t *pc, void *data, dr_uint_t state)
+{
+    dr_upstream_random_peer_data_t  *rp = data;
+
+    dr_upstream_rr_free(pc, rp->rrp, state);
 }
 
 

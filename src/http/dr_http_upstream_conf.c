@@ -412,6 +412,13 @@ dr_http_upstream_add(dr_conf_t *cf, dr_url_t *u, dr_uint_t flags)
 {
     dr_http_upstream_main_conf_t  *umcf;
 
+    if (dr_http_upstream_module.ctx_index == DR_MODULE_UNSET_INDEX) {
+        dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                          "dr_http_upstream_module is not in the module "
+                          "table (configure's DR_SRC_MODULES)");
+        return NULL;
+    }
+
     umcf = dr_http_conf_get_module_main_conf(cf, dr_http_upstream_module);
 
     return dr_upstream_add(cf, &umcf->pools, u, flags);
