@@ -436,6 +436,14 @@ void dr_keeper_ops_logged(dr_keeper_t *k, int32_t err);
 void dr_keeper_ops_reap(dr_event_t *ev);
 
 
+/* dr_keeper_virtual.c: /zookeeper/drover/disconnected, for discovery */
+/* <s>'s connection closed or came (or <s> is <gone>): the list follows */
+void dr_keeper_virtual_session(dr_keeper_t *k, dr_keeper_session_t *s,
+    dr_uint_t gone);
+/* the virtual node at <path>, or NULL: reads that missed the tree ask it */
+dr_keeper_tree_node_t *dr_keeper_virtual_find(dr_keeper_t *k, dr_str_t *path);
+
+
 /* dr_keeper_4lw.c */
 /* DR_OK if <word> is a four-letter word (the answer is queued), else DR_DECLINED */
 dr_int_t dr_keeper_4lw(dr_keeper_conn_t *kc, u_char *word);

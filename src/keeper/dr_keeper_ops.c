@@ -829,6 +829,10 @@ dr_keeper_ops_read_node(dr_keeper_req_t *r, dr_str_t *path, int32_t perm,
     *node = dr_keeper_tree_find(r->k->tree, path);
 
     if (*node == NULL) {
+        *node = dr_keeper_virtual_find(r->k, path);
+    }
+
+    if (*node == NULL) {
         return DR_ZK_NONODE;
     }
 

@@ -554,6 +554,8 @@ dr_keeper_handshake(dr_keeper_conn_t *kc, dr_str_t *payload)
     s->conn = kc;
     kc->session = s;
 
+    dr_keeper_virtual_session(k, s, 0);
+
     dr_keeper_session_touch(k, s);
 
     rsp.timeout = timeout;
@@ -1147,6 +1149,7 @@ dr_keeper_conn_close(dr_keeper_conn_t *kc)
 
     if (kc->session && kc->session->conn == kc) {
         kc->session->conn = NULL;
+        dr_keeper_virtual_session(k, kc->session, 0);
     }
 
     dr_keeper_watch_drop(kc);

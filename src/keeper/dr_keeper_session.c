@@ -253,6 +253,8 @@ dr_keeper_session_remove(dr_keeper_t *k, dr_keeper_session_t *s)
         s->conn->session = NULL;
     }
 
+    dr_keeper_virtual_session(k, s, 1);
+
     k->nsessions--;
 
     dr_objpool_free(&k->session_pool, s);
