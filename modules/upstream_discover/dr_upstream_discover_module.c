@@ -505,6 +505,10 @@ dr_upstream_discover_postconfiguration(dr_conf_t *cf)
     dr_http_upstream_main_conf_t        *umcf;
     dr_upstream_discover_source_conf_t  *scf;
 
+    if (dr_http_upstream_module.ctx_index == DR_MODULE_UNSET_INDEX) {
+        return DR_OK;           /* built without upstream{}: no pools */
+    }
+
     umcf = dr_http_conf_get_module_main_conf(cf, dr_http_upstream_module);
     if (umcf == NULL) {
         return DR_OK;
