@@ -14,6 +14,7 @@
 
 static dr_int_t dr_http_header_filter_init(dr_conf_t *cf);
 static dr_int_t dr_http_header_filter(dr_http_request_t *r);
+static u_char *dr_http_header_filter_number(u_char *p, off_t n);
 
 
 static dr_http_module_t  dr_http_header_filter_module_ctx = {
@@ -459,8 +460,11 @@ dr_http_header_filter(dr_http_request_t *r)
     if (r->headers_out.content_length == NULL
         && r->headers_out.content_length_n >= 0)
     {
-        b->last = dr_sprintf(b->last, "Content-Length: %O" CRLF,
-                             r->headers_out.content_length_n);
+        b->last = dr_cpymem(b->last, "Content-Length: ",
+                            sizeof("Content-Length: ") - 1);
+        b->last = dr_http_header_filter_number(b->last,
+                                              r->headers_out.content_length_n);
+        *b->last++ = CR; *b->last++ = LF;
     }
 
     if (r->headers_out.last_modified == NULL
@@ -565,6 +569,23 @@ dr_http_header_filter(dr_http_request_t *r)
     out.next = NULL;
 
     return dr_http_write_filter(r, &out);
+}
+
+
+/* decimal digits of <n> >= 0 at <p> (the hot path's only number) */
+static u_char *
+dr_http_header_filter_number(u_char *p, off_t n)
+{
+    u_char   tmp[DR_OFF_T_LEN], *t;
+
+    t = tmp + DR_OFF_T_LEN;
+
+    do {
+        *--t = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return dr_cpymem(p, t, tmp + DR_OFF_T_LEN - t);
 }
 
 

@@ -22,6 +22,10 @@
 #include "dr_http.h"
 
 
+static u_char *dr_http_hbuf_alloc(size_t size, dr_log_t *log);
+static dr_pool_t *dr_http_request_pool_get(size_t size, dr_log_t *log);
+static void dr_http_request_pool_put(dr_pool_t *pool);
+static void dr_http_hbuf_release(dr_connection_t *c);
 static void dr_http_wait_request_handler(dr_event_t *ev);
 static void dr_http_process_request_head(dr_event_t *rev);
 static ssize_t dr_http_read_request_header(dr_http_request_t *r);
@@ -62,8 +66,13 @@ static u_char *dr_http_log_error_request(dr_http_request_t *r, u_char *buf,
     size_t len);
 
 
-/* the first parser header array; doubled up to DR_HTTP_MAX_HEADERS */
-#define DR_HTTP_HEADERS_START  16
+/*
+ * The first parser header array (doubled up to DR_HTTP_MAX_HEADERS) and
+ * output header list part: sized so that a typical request fits the first
+ * block of a 4k request pool (one malloc per request).
+ */
+#define DR_HTTP_HEADERS_START      12
+#define DR_HTTP_HEADERS_OUT_START  8
 
 
 dr_http_header_t  dr_http_headers_in[] = {
@@ -164,6 +173,138 @@ dr_http_header_t  dr_http_headers_in[] = {
 
     { dr_null_string, 0, NULL }
 };
+
+
+/*
+ * Header buffers (client_header_buffer_size) are not in c->pool: a
+ * connection takes one when bytes arrive and gives it back when it goes
+ * idle, to a small per-process cache of buffers of the size most used,
+ * so neither an idle connection nor the request rate costs malloc().
+ * c->buffer->pos == NULL means "no memory attached".
+ */
+
+#define DR_HTTP_HBUF_CACHE  256
+
+typedef struct dr_http_hbuf_s  dr_http_hbuf_t;
+
+struct dr_http_hbuf_s {
+    dr_http_hbuf_t  *next;
+};
+
+static dr_http_hbuf_t  *dr_http_hbuf_free;
+static dr_uint_t        dr_http_hbuf_nfree;
+static size_t           dr_http_hbuf_size;
+
+
+static u_char *
+dr_http_hbuf_alloc(size_t size, dr_log_t *log)
+{
+    dr_http_hbuf_t  *hb;
+
+    if (size == dr_http_hbuf_size && dr_http_hbuf_free) {
+        hb = dr_http_hbuf_free;
+        dr_http_hbuf_free = hb->next;
+        dr_http_hbuf_nfree--;
+        return (u_char *) hb;
+    }
+
+    if (dr_http_hbuf_size == 0 && size >= sizeof(dr_http_hbuf_t)) {
+        dr_http_hbuf_size = size;
+    }
+
+    return dr_alloc(size, log);
+}
+
+
+/* detaches c->buffer's memory (if any) and caches or frees it */
+static void
+dr_http_hbuf_release(dr_connection_t *c)
+{
+    size_t           size;
+    dr_buf_t        *b;
+    dr_http_hbuf_t  *hb;
+
+    b = c->buffer;
+
+    if (b->pos == NULL || b->start == NULL) {
+        return;
+    }
+
+    size = b->end - b->start;
+    hb = (dr_http_hbuf_t *) b->start;
+
+    b->pos = NULL;
+    b->last = NULL;
+
+    if (size == dr_http_hbuf_size && dr_http_hbuf_nfree < DR_HTTP_HBUF_CACHE)
+    {
+        hb->next = dr_http_hbuf_free;
+        dr_http_hbuf_free = hb;
+        dr_http_hbuf_nfree++;
+        return;
+    }
+
+    dr_free(hb);
+}
+
+
+/*
+ * Request pools are recycled the same way: a pool that kept to its first
+ * block goes back, reset, to a per-process cache instead of free(), so a
+ * request usually costs no malloc() at all. Its cleanups run first, as
+ * dr_destroy_pool() would run them.
+ */
+
+#define DR_HTTP_POOL_CACHE  64
+
+static dr_pool_t   *dr_http_pool_cache[DR_HTTP_POOL_CACHE];
+static dr_uint_t    dr_http_pool_ncache;
+
+
+static dr_pool_t *
+dr_http_request_pool_get(size_t size, dr_log_t *log)
+{
+    dr_pool_t  *pool;
+
+    if (dr_http_pool_ncache) {
+        pool = dr_http_pool_cache[dr_http_pool_ncache - 1];
+
+        if ((size_t) (pool->d.end - (u_char *) pool) == size) {
+            dr_http_pool_ncache--;
+            pool->log = log;
+            return pool;
+        }
+    }
+
+    return dr_create_pool(size, log);
+}
+
+
+static void
+dr_http_request_pool_put(dr_pool_t *pool)
+{
+    dr_pool_cleanup_t  *cln;
+
+    for (cln = pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler) {
+            cln->handler(cln->data);
+        }
+    }
+
+    pool->cleanup = NULL;
+
+    if (pool->d.next == NULL && dr_http_pool_ncache < DR_HTTP_POOL_CACHE
+        && (dr_http_pool_ncache == 0
+            || dr_http_pool_cache[0]->d.end - (u_char *) dr_http_pool_cache[0]
+               == pool->d.end - (u_char *) pool))
+    {
+        dr_reset_pool(pool);
+        dr_http_pool_cache[dr_http_pool_ncache++] = pool;
+        return;
+    }
+
+    dr_destroy_pool(pool);
+}
 
 
 void
@@ -340,7 +481,7 @@ dr_http_wait_request_handler(dr_event_t *rev)
 
         /* the buffer's memory was freed while idle: allocate it again */
 
-        b->start = dr_palloc(c->pool, size);
+        b->start = dr_http_hbuf_alloc(size, c->log);
         if (b->start == NULL) {
             dr_http_close_connection(c);
             return;
@@ -366,11 +507,9 @@ dr_http_wait_request_handler(dr_event_t *rev)
             return;
         }
 
-        /* we are trying to not hold c->buffer's memory for an idle one */
+        /* an idle connection holds no buffer */
 
-        if (dr_pfree(c->pool, b->start) == DR_OK) {
-            b->pos = NULL;
-        }
+        dr_http_hbuf_release(c);
 
         return;
     }
@@ -423,14 +562,14 @@ dr_http_create_request(dr_connection_t *c)
 
     cscf = hc->conf_ctx->srv_conf[dr_http_core_module.ctx_index];
 
-    pool = dr_create_pool(cscf->request_pool_size, c->log);
+    pool = dr_http_request_pool_get(cscf->request_pool_size, c->log);
     if (pool == NULL) {
         return NULL;
     }
 
     r = dr_pcalloc(pool, sizeof(dr_http_request_t));
     if (r == NULL) {
-        dr_destroy_pool(pool);
+        dr_http_request_pool_put(pool);
         return NULL;
     }
 
@@ -452,31 +591,31 @@ dr_http_create_request(dr_connection_t *c)
     headers = dr_palloc(pool, DR_HTTP_HEADERS_START
                               * sizeof(dr_http_parse_header_t));
     if (headers == NULL) {
-        dr_destroy_pool(pool);
+        dr_http_request_pool_put(pool);
         return NULL;
     }
 
     dr_http_parse_request_init(&r->parse, headers, DR_HTTP_HEADERS_START);
 
-    if (dr_list_init(&r->headers_out.headers, r->pool, 20,
-                     sizeof(dr_table_elt_t))
+    if (dr_list_init(&r->headers_out.headers, r->pool,
+                     DR_HTTP_HEADERS_OUT_START, sizeof(dr_table_elt_t))
         != DR_OK)
     {
-        dr_destroy_pool(r->pool);
+        dr_http_request_pool_put(r->pool);
         return NULL;
     }
 
-    if (dr_list_init(&r->headers_out.trailers, r->pool, 4,
+    if (dr_list_init(&r->headers_out.trailers, r->pool, 1,
                      sizeof(dr_table_elt_t))
         != DR_OK)
     {
-        dr_destroy_pool(r->pool);
+        dr_http_request_pool_put(r->pool);
         return NULL;
     }
 
     r->ctx = dr_pcalloc(r->pool, sizeof(void *) * (dr_http_max_module + 1));
     if (r->ctx == NULL) {
-        dr_destroy_pool(r->pool);
+        dr_http_request_pool_put(r->pool);
         return NULL;
     }
 
@@ -485,7 +624,7 @@ dr_http_create_request(dr_connection_t *c)
     r->variables = dr_pcalloc(r->pool, (cmcf->variables.nelts + 1)
                                        * sizeof(dr_http_variable_value_t));
     if (r->variables == NULL) {
-        dr_destroy_pool(r->pool);
+        dr_http_request_pool_put(r->pool);
         return NULL;
     }
 
@@ -1853,21 +1992,7 @@ dr_http_set_keepalive(dr_http_request_t *r)
         hc->large = NULL;
     }
 
-    b = c->buffer;
-
-    if (dr_pfree(c->pool, b->start) == DR_OK) {
-
-        /*
-         * the special note for dr_http_keepalive_handler() that
-         * c->buffer's memory was freed
-         */
-
-        b->pos = NULL;
-
-    } else {
-        b->pos = b->start;
-        b->last = b->start;
-    }
+    dr_http_hbuf_release(c);
 
     c->log->action = "keepalive";
 
@@ -1932,7 +2057,7 @@ dr_http_keepalive_handler(dr_event_t *rev)
          * dr_http_set_keepalive()
          */
 
-        b->start = dr_palloc(c->pool, size);
+        b->start = dr_http_hbuf_alloc(size, c->log);
         if (b->start == NULL) {
             dr_http_close_connection(c);
             return;
@@ -1956,9 +2081,7 @@ dr_http_keepalive_handler(dr_event_t *rev)
             return;
         }
 
-        if (dr_pfree(c->pool, b->start) == DR_OK) {
-            b->pos = NULL;
-        }
+        dr_http_hbuf_release(c);
 
         return;
     }
@@ -2237,7 +2360,7 @@ dr_http_free_request(dr_http_request_t *r, dr_int_t rc)
     pool = r->pool;
     r->pool = NULL;
 
-    dr_destroy_pool(pool);
+    dr_http_request_pool_put(pool);
 }
 
 
@@ -2267,6 +2390,10 @@ dr_http_close_connection(dr_connection_t *c)
     dr_pool_t  *pool;
 
     dr_log_debug(c->log, "close http connection: %d", c->fd);
+
+    if (c->buffer) {
+        dr_http_hbuf_release(c);
+    }
 
     c->destroyed = 1;
 
