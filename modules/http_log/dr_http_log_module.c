@@ -1,26 +1,23 @@
 /*
- * The access log (nginx's ngx_http_log_module): log_format, access_log,
- * and the configuration of access_log_rotate, drover's built-in rotation
- * (the engine is dr_http_log_rotate.c; the master runs it from this
- * module's master_tick).
+ * The access log (nginx's ngx_http_log_module): access_log, log_format
+ * (compiled by dr_http_log_format.c), and the configuration of
+ * access_log_rotate, drover's built-in rotation (the engine is
+ * dr_http_log_rotate.c; the master runs it from this module's master_tick
+ * and exit_master hooks).
  *
- * A format compiles once, at configuration time, into an array of ops:
- * literal text (up to 8 bytes kept in the op itself), a few values read
- * straight from the clock or the request ($time_local, $time_iso8601,
- * $msec, $status, $pipe: a fixed bound each), and variables escaped as
- * the format says. In the LOG phase, each access_log of the location sums
- * the ops' lengths (a variable is evaluated once and cached in the
- * request), then the ops write the line in one pass: straight into the
- * file's buffer when the log is buffered and the line fits, else into
- * r->pool. A line, or a buffer of whole lines, goes to one write() on an
- * O_APPEND descriptor, so the lines of concurrent workers never mix.
+ * In the LOG phase, each access_log of the location that handled the
+ * request gets one line: its length is bounded first, then the line is
+ * written in one pass, straight into the file's buffer when the log is
+ * buffered and the line fits, else into r->pool. A line, or a buffer of
+ * whole lines, goes to one write() on an O_APPEND descriptor, so the lines
+ * of concurrent workers never mix.
  *
  * A buffer belongs to its open file (cycle pool; each worker has its own
  * copy after fork). It is written out when the next line does not fit,
  * when flush= expires (a cancelable timer: it does not delay a graceful
  * exit), and through the open file's flush hook, which the core calls
  * before USR1 reopens the file and when a worker exits. With gzip, each
- * flush is one gzip member (zcat reads the concatenation).
+ * write is one gzip member (zcat reads the concatenation).
  *
  * A path with variables is opened, written and closed for every line and
  * cannot be buffered (nginx's rule), nor rotated by access_log_rotate.
@@ -29,41 +26,18 @@
 #include "dr_config.h"
 #include "dr_core.h"
 #include "dr_http.h"
+#include "dr_http_log_format.h"
 #include "dr_http_log_rotate.h"
 
 #include <zlib.h>
 
 
-#define DR_HTTP_LOG_ESCAPE_DEFAULT  0
-#define DR_HTTP_LOG_ESCAPE_JSON     1
-#define DR_HTTP_LOG_ESCAPE_NONE     2
-
 #define DR_HTTP_LOG_GZIP_BUFFER     (64 * 1024)
 
 
-typedef struct dr_http_log_op_s  dr_http_log_op_t;
-
-typedef u_char *(*dr_http_log_op_run_pt)(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-typedef size_t (*dr_http_log_op_getlen_pt)(dr_http_request_t *r,
-    uintptr_t data);
-
-struct dr_http_log_op_s {
-    size_t                        len;      /* a bound; 0: ask getlen */
-    dr_http_log_op_getlen_pt      getlen;
-    dr_http_log_op_run_pt         run;
-    uintptr_t                     data;     /* text, or a variable index */
-};
-
 typedef struct {
-    dr_str_t                      name;
-    dr_array_t                   *flushes;  /* dr_int_t variable indices */
-    dr_array_t                   *ops;      /* dr_http_log_op_t */
-} dr_http_log_fmt_t;
-
-typedef struct {
-    dr_array_t                    formats;  /* dr_http_log_fmt_t, [0] is
-                                               "combined" */
+    dr_array_t                    formats;  /* dr_http_log_format_t, [0]
+                                               is "combined" */
     dr_uint_t                     combined_used;
     dr_array_t                    rotate;   /* dr_http_log_rotate_file_t */
 } dr_http_log_main_conf_t;
@@ -82,7 +56,7 @@ typedef struct {
     dr_http_complex_value_t      *script;
     time_t                        disk_full_time;
     time_t                        error_log_time;
-    dr_http_log_fmt_t            *format;
+    dr_http_log_format_t         *format;
     dr_http_complex_value_t      *filter;   /* if= */
 } dr_http_log_t;
 
@@ -92,14 +66,9 @@ typedef struct {
     dr_http_log_rotate_conf_t    *rotate;   /* NULL: off */
 } dr_http_log_loc_conf_t;
 
-typedef struct {
-    dr_str_t                      name;
-    size_t                        len;
-    dr_http_log_op_run_pt         run;
-} dr_http_log_var_t;
-
 
 static dr_int_t dr_http_log_handler(dr_http_request_t *r);
+static dr_int_t dr_http_log_line(dr_http_request_t *r, dr_http_log_t *log);
 static void dr_http_log_write(dr_http_request_t *r, dr_http_log_t *log,
     u_char *buf, size_t len);
 static ssize_t dr_http_log_script_write(dr_http_request_t *r,
@@ -109,55 +78,24 @@ static ssize_t dr_http_log_gzip(dr_fd_t fd, u_char *buf, size_t len,
 static void dr_http_log_flush(dr_open_file_t *file, dr_log_t *log);
 static void dr_http_log_flush_handler(dr_event_t *ev);
 
-static u_char *dr_http_log_copy_short(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_copy_long(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_pipe(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_time(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_iso8601(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_msec(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static u_char *dr_http_log_status(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-
-static dr_int_t dr_http_log_variable_compile(dr_conf_t *cf,
-    dr_http_log_op_t *op, dr_str_t *value, dr_uint_t escape);
-static size_t dr_http_log_variable_getlen(dr_http_request_t *r,
-    uintptr_t data);
-static u_char *dr_http_log_variable(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static size_t dr_http_log_escape_len(u_char *src, size_t size);
-static u_char *dr_http_log_escape(u_char *dst, u_char *src, size_t size);
-static size_t dr_http_log_json_variable_getlen(dr_http_request_t *r,
-    uintptr_t data);
-static u_char *dr_http_log_json_variable(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op);
-static size_t dr_http_log_json_escape_len(u_char *src, size_t size);
-static u_char *dr_http_log_json_escape(u_char *dst, u_char *src,
-    size_t size);
-static size_t dr_http_log_unescaped_variable_getlen(dr_http_request_t *r,
-    uintptr_t data);
-static u_char *dr_http_log_unescaped_variable(dr_http_request_t *r,
-    u_char *buf, dr_http_log_op_t *op);
-
 static void *dr_http_log_create_main_conf(dr_conf_t *cf);
 static void *dr_http_log_create_loc_conf(dr_conf_t *cf);
 static char *dr_http_log_merge_loc_conf(dr_conf_t *cf, void *parent,
     void *child);
 static char *dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd,
     void *conf);
+static dr_int_t dr_http_log_set_path(dr_conf_t *cf, dr_http_log_t *log,
+    dr_str_t *path);
 static char *dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
     dr_str_t *value, dr_uint_t n);
+static char *dr_http_log_set_buffer(dr_conf_t *cf, dr_http_log_t *log,
+    dr_str_t *path, size_t size, dr_msec_t flush, dr_int_t gzip);
 static char *dr_http_log_set_format(dr_conf_t *cf, dr_command_t *cmd,
     void *conf);
-static char *dr_http_log_compile_format(dr_conf_t *cf, dr_array_t *flushes,
-    dr_array_t *ops, dr_array_t *args, dr_uint_t s);
 static char *dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd,
     void *conf);
+static char *dr_http_log_rotate_param(dr_conf_t *cf,
+    dr_http_log_rotate_conf_t *rcf, dr_str_t *value);
 static char *dr_http_log_rotate_register(dr_conf_t *cf, dr_array_t *logs,
     dr_http_log_rotate_conf_t *rcf);
 static dr_int_t dr_http_log_init(dr_conf_t *cf);
@@ -220,35 +158,6 @@ static dr_str_t  dr_http_combined_fmt =
               "\"$http_referer\" \"$http_user_agent\"");
 
 
-/* values the log reads itself; any other name is a variable */
-static dr_http_log_var_t  dr_http_log_vars[] = {
-    { dr_string("pipe"), 1, dr_http_log_pipe },
-    { dr_string("time_local"), sizeof("28/Sep/1970:12:00:00 +0600") - 1,
-      dr_http_log_time },
-    { dr_string("time_iso8601"), sizeof("1970-09-28T12:00:00+06:00") - 1,
-      dr_http_log_iso8601 },
-    { dr_string("msec"), DR_TIME_T_LEN + 4, dr_http_log_msec },
-    { dr_string("status"), DR_INT_T_LEN, dr_http_log_status },
-    { dr_null_string, 0, NULL }
-};
-
-
-/* default escaping: '"', '\', bytes < 0x20 and >= 0x7f become \xXX */
-static uint32_t  dr_http_log_escape_map[] = {
-    0xffffffff,     /* 0x00-0x1f */
-    0x00000004,     /* 0x20-0x3f: '"' */
-    0x10000000,     /* 0x40-0x5f: '\' */
-    0x80000000,     /* 0x60-0x7f: DEL */
-    0xffffffff,
-    0xffffffff,
-    0xffffffff,
-    0xffffffff
-};
-
-#define dr_http_log_escaped(c)                                                \
-    (dr_http_log_escape_map[(c) >> 5] & (1U << ((c) & 0x1f)))
-
-
 /*
  * The LOG phase: one line per access_log of the location. Always DR_OK
  * but on no memory; write errors are logged (at most once a minute per
@@ -257,14 +166,8 @@ static uint32_t  dr_http_log_escape_map[] = {
 static dr_int_t
 dr_http_log_handler(dr_http_request_t *r)
 {
-    u_char                  *line, *p;
-    size_t                   len;
-    time_t                   now;
-    dr_str_t                 val;
-    dr_uint_t                i, l, n;
+    dr_uint_t                l;
     dr_http_log_t           *log;
-    dr_http_log_op_t        *op;
-    dr_http_log_buf_t       *buffer;
     dr_http_log_loc_conf_t  *lcf;
 
     lcf = dr_http_get_module_loc_conf(r, dr_http_log_module);
@@ -273,88 +176,82 @@ dr_http_log_handler(dr_http_request_t *r)
         return DR_OK;
     }
 
-    now = dr_time();
     log = lcf->logs->elts;
 
     for (l = 0; l < lcf->logs->nelts; l++) {
-
-        if (log[l].filter) {
-            if (dr_http_complex_value(r, log[l].filter, &val) != DR_OK) {
-                return DR_ERROR;
-            }
-
-            if (val.len == 0 || (val.len == 1 && val.data[0] == '0')) {
-                continue;
-            }
+        if (dr_http_log_line(r, &log[l]) != DR_OK) {
+            return DR_ERROR;
         }
+    }
 
-        if (now == log[l].disk_full_time) {
-            continue;
-        }
+    return DR_OK;
+}
 
-        if (log[l].format->flushes->nelts) {
-            dr_http_script_flush_no_cacheable_variables(r,
-                                                    log[l].format->flushes);
-        }
 
-        op = log[l].format->ops->elts;
-        n = log[l].format->ops->nelts;
-        len = 1;                                    /* the LF */
+/* one line to <log>: DR_OK (written, buffered or skipped) or DR_ERROR */
+static dr_int_t
+dr_http_log_line(dr_http_request_t *r, dr_http_log_t *log)
+{
+    u_char             *line, *p;
+    size_t              len;
+    dr_str_t            val;
+    dr_http_log_buf_t  *buffer;
 
-        for (i = 0; i < n; i++) {
-            len += op[i].len ? op[i].len : op[i].getlen(r, op[i].data);
-        }
-
-        buffer = log[l].file ? log[l].file->data : NULL;
-
-        if (buffer) {
-
-            if (len > (size_t) (buffer->last - buffer->pos)) {
-                dr_http_log_write(r, &log[l], buffer->start,
-                                  buffer->pos - buffer->start);
-                buffer->pos = buffer->start;
-            }
-
-            if (len <= (size_t) (buffer->last - buffer->pos)) {
-
-                p = buffer->pos;
-
-                if (buffer->event && p == buffer->start) {
-                    dr_event_add_timer(buffer->event, buffer->flush);
-                }
-
-                for (i = 0; i < n; i++) {
-                    p = op[i].run(r, p, &op[i]);
-                }
-
-                *p++ = LF;
-                buffer->pos = p;
-
-                continue;
-            }
-
-            /* longer than the whole buffer: on its own, the buffer is empty */
-
-            if (buffer->event && buffer->event->timer_set) {
-                dr_event_del_timer(buffer->event);
-            }
-        }
-
-        line = dr_pnalloc(r->pool, len);
-        if (line == NULL) {
+    if (log->filter) {
+        if (dr_http_complex_value(r, log->filter, &val) != DR_OK) {
             return DR_ERROR;
         }
 
-        p = line;
+        if (val.len == 0 || (val.len == 1 && val.data[0] == '0')) {
+            return DR_OK;
+        }
+    }
 
-        for (i = 0; i < n; i++) {
-            p = op[i].run(r, p, &op[i]);
+    if (dr_time() == log->disk_full_time) {
+        return DR_OK;
+    }
+
+    len = dr_http_log_format_len(r, log->format) + 1;      /* LF */
+
+    buffer = log->file ? log->file->data : NULL;
+
+    if (buffer) {
+
+        if (len > (size_t) (buffer->last - buffer->pos)) {
+            dr_http_log_write(r, log, buffer->start,
+                              buffer->pos - buffer->start);
+            buffer->pos = buffer->start;
         }
 
-        *p++ = LF;
+        if (len <= (size_t) (buffer->last - buffer->pos)) {
 
-        dr_http_log_write(r, &log[l], line, p - line);
+            if (buffer->event && buffer->pos == buffer->start) {
+                dr_event_add_timer(buffer->event, buffer->flush);
+            }
+
+            p = dr_http_log_format_run(r, log->format, buffer->pos);
+            *p++ = LF;
+            buffer->pos = p;
+
+            return DR_OK;
+        }
+
+        /* longer than the whole buffer: on its own, the buffer is empty */
+
+        if (buffer->event && buffer->event->timer_set) {
+            dr_event_del_timer(buffer->event);
+        }
     }
+
+    line = dr_pnalloc(r->pool, len);
+    if (line == NULL) {
+        return DR_ERROR;
+    }
+
+    p = dr_http_log_format_run(r, log->format, line);
+    *p++ = LF;
+
+    dr_http_log_write(r, log, line, p - line);
 
     return DR_OK;
 }
@@ -623,381 +520,13 @@ dr_http_log_flush_handler(dr_event_t *ev)
 }
 
 
-/* ops */
-
-static u_char *
-dr_http_log_copy_short(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op)
-{
-    size_t     len;
-    uintptr_t  data;
-
-    len = op->len;
-    data = op->data;
-
-    while (len--) {
-        *buf++ = (u_char) (data & 0xff);
-        data >>= 8;
-    }
-
-    return buf;
-}
-
-
-static u_char *
-dr_http_log_copy_long(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op)
-{
-    return dr_cpymem(buf, (u_char *) op->data, op->len);
-}
-
-
-static u_char *
-dr_http_log_pipe(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    *buf = r->pipeline ? 'p' : '.';
-
-    return buf + 1;
-}
-
-
-static u_char *
-dr_http_log_time(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    return dr_cpymem(buf, dr_cached_http_log_time.data, op->len);
-}
-
-
-static u_char *
-dr_http_log_iso8601(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    return dr_cpymem(buf, dr_cached_http_log_iso8601.data, op->len);
-}
-
-
-static u_char *
-dr_http_log_msec(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    dr_time_t  *tp;
-
-    tp = dr_timeofday();
-
-    return dr_sprintf(buf, "%T.%03ui", tp->sec, tp->msec);
-}
-
-
-/* nginx's: the error status if one was sent, 009 for HTTP/0.9 */
-static u_char *
-dr_http_log_status(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    dr_uint_t  status;
-
-    if (r->err_status) {
-        status = r->err_status;
-
-    } else if (r->headers_out.status) {
-        status = r->headers_out.status;
-
-    } else if (r->http_version == DR_HTTP_VERSION_9) {
-        status = 9;
-
-    } else {
-        status = 0;
-    }
-
-    return dr_sprintf(buf, "%03ui", status);
-}
-
-
-static dr_int_t
-dr_http_log_variable_compile(dr_conf_t *cf, dr_http_log_op_t *op,
-    dr_str_t *value, dr_uint_t escape)
-{
-    dr_int_t  index;
-
-    index = dr_http_get_variable_index(cf, value);
-    if (index == DR_ERROR) {
-        return DR_ERROR;
-    }
-
-    op->len = 0;
-
-    switch (escape) {
-
-    case DR_HTTP_LOG_ESCAPE_JSON:
-        op->getlen = dr_http_log_json_variable_getlen;
-        op->run = dr_http_log_json_variable;
-        break;
-
-    case DR_HTTP_LOG_ESCAPE_NONE:
-        op->getlen = dr_http_log_unescaped_variable_getlen;
-        op->run = dr_http_log_unescaped_variable;
-        break;
-
-    default: /* DR_HTTP_LOG_ESCAPE_DEFAULT */
-        op->getlen = dr_http_log_variable_getlen;
-        op->run = dr_http_log_variable;
-    }
-
-    op->data = index;
-
-    return DR_OK;
-}
-
-
-/* default escaping; an unset variable is "-" */
-static size_t
-dr_http_log_variable_getlen(dr_http_request_t *r, uintptr_t data)
-{
-    size_t                     n;
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, data);
-
-    if (value == NULL || value->not_found) {
-        return 1;
-    }
-
-    n = dr_http_log_escape_len(value->data, value->len);
-
-    value->escape = n ? 1 : 0;
-
-    return value->len + n * 3;
-}
-
-
-static u_char *
-dr_http_log_variable(dr_http_request_t *r, u_char *buf, dr_http_log_op_t *op)
-{
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, op->data);
-
-    if (value == NULL || value->not_found) {
-        *buf = '-';
-        return buf + 1;
-    }
-
-    if (value->escape == 0) {
-        return value->len ? dr_cpymem(buf, value->data, value->len) : buf;
-    }
-
-    return dr_http_log_escape(buf, value->data, value->len);
-}
-
-
-/* how many bytes of <src> default escaping turns into \xXX */
-static size_t
-dr_http_log_escape_len(u_char *src, size_t size)
-{
-    size_t  n;
-
-    n = 0;
-
-    while (size--) {
-        if (dr_http_log_escaped(*src)) {
-            n++;
-        }
-        src++;
-    }
-
-    return n;
-}
-
-
-static u_char *
-dr_http_log_escape(u_char *dst, u_char *src, size_t size)
-{
-    static u_char  hex[] = "0123456789ABCDEF";
-
-    while (size--) {
-
-        if (dr_http_log_escaped(*src)) {
-            *dst++ = '\\';
-            *dst++ = 'x';
-            *dst++ = hex[*src >> 4];
-            *dst++ = hex[*src & 0xf];
-            src++;
-
-        } else {
-            *dst++ = *src++;
-        }
-    }
-
-    return dst;
-}
-
-
-/* JSON string escaping; an unset variable is empty */
-static size_t
-dr_http_log_json_variable_getlen(dr_http_request_t *r, uintptr_t data)
-{
-    size_t                     n;
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, data);
-
-    if (value == NULL || value->not_found) {
-        return 0;
-    }
-
-    n = dr_http_log_json_escape_len(value->data, value->len);
-
-    value->escape = n ? 1 : 0;
-
-    return value->len + n;
-}
-
-
-static u_char *
-dr_http_log_json_variable(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op)
-{
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, op->data);
-
-    if (value == NULL || value->not_found) {
-        return buf;
-    }
-
-    if (value->escape == 0) {
-        return value->len ? dr_cpymem(buf, value->data, value->len) : buf;
-    }
-
-    return dr_http_log_json_escape(buf, value->data, value->len);
-}
-
-
-/* the bytes JSON escaping adds to <src> (nginx's ngx_escape_json) */
-static size_t
-dr_http_log_json_escape_len(u_char *src, size_t size)
-{
-    u_char  ch;
-    size_t  n;
-
-    n = 0;
-
-    while (size--) {
-        ch = *src++;
-
-        if (ch == '\\' || ch == '"') {
-            n++;
-
-        } else if (ch <= 0x1f) {
-            switch (ch) {
-            case '\n':
-            case '\r':
-            case '\t':
-            case '\b':
-            case '\f':
-                n++;
-                break;
-
-            default:
-                n += sizeof("\\u001F") - 2;
-            }
-        }
-    }
-
-    return n;
-}
-
-
-static u_char *
-dr_http_log_json_escape(u_char *dst, u_char *src, size_t size)
-{
-    u_char         ch;
-    static u_char  hex[] = "0123456789abcdef";
-
-    while (size--) {
-        ch = *src++;
-
-        if (ch > 0x1f) {
-            if (ch == '\\' || ch == '"') {
-                *dst++ = '\\';
-            }
-
-            *dst++ = ch;
-            continue;
-        }
-
-        *dst++ = '\\';
-
-        switch (ch) {
-        case '\n':
-            *dst++ = 'n';
-            break;
-
-        case '\r':
-            *dst++ = 'r';
-            break;
-
-        case '\t':
-            *dst++ = 't';
-            break;
-
-        case '\b':
-            *dst++ = 'b';
-            break;
-
-        case '\f':
-            *dst++ = 'f';
-            break;
-
-        default:
-            *dst++ = 'u';
-            *dst++ = '0';
-            *dst++ = '0';
-            *dst++ = hex[ch >> 4];
-            *dst++ = hex[ch & 0xf];
-        }
-    }
-
-    return dst;
-}
-
-
-/* escape=none; an unset variable is empty */
-static size_t
-dr_http_log_unescaped_variable_getlen(dr_http_request_t *r, uintptr_t data)
-{
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, data);
-
-    if (value == NULL || value->not_found) {
-        return 0;
-    }
-
-    value->escape = 0;
-
-    return value->len;
-}
-
-
-static u_char *
-dr_http_log_unescaped_variable(dr_http_request_t *r, u_char *buf,
-    dr_http_log_op_t *op)
-{
-    dr_http_variable_value_t  *value;
-
-    value = dr_http_get_indexed_variable(r, op->data);
-
-    if (value == NULL || value->not_found || value->len == 0) {
-        return buf;
-    }
-
-    return dr_cpymem(buf, value->data, value->len);
-}
-
-
 /* configuration */
 
 static void *
 dr_http_log_create_main_conf(dr_conf_t *cf)
 {
-    dr_http_log_fmt_t        *fmt;
+    dr_str_t                  name = dr_string("combined");
+    dr_http_log_format_t     *fmt;
     dr_http_log_main_conf_t  *lmcf;
 
     lmcf = dr_pcalloc(cf->pool, sizeof(dr_http_log_main_conf_t));
@@ -1005,7 +534,8 @@ dr_http_log_create_main_conf(dr_conf_t *cf)
         return NULL;
     }
 
-    if (dr_array_init(&lmcf->formats, cf->pool, 4, sizeof(dr_http_log_fmt_t))
+    if (dr_array_init(&lmcf->formats, cf->pool, 4,
+                      sizeof(dr_http_log_format_t))
         != DR_OK
         || dr_array_init(&lmcf->rotate, cf->pool, 4,
                          sizeof(dr_http_log_rotate_file_t))
@@ -1017,16 +547,9 @@ dr_http_log_create_main_conf(dr_conf_t *cf)
     /* "combined" is compiled at the end of http{} if something uses it */
 
     fmt = dr_array_push(&lmcf->formats);
-    if (fmt == NULL) {
-        return NULL;
-    }
-
-    dr_str_set(&fmt->name, "combined");
-
-    fmt->flushes = dr_array_create(cf->pool, 4, sizeof(dr_int_t));
-    fmt->ops = dr_array_create(cf->pool, 16, sizeof(dr_http_log_op_t));
-
-    if (fmt->flushes == NULL || fmt->ops == NULL) {
+    if (fmt == NULL
+        || dr_http_log_format_init(cf->pool, fmt, &name) != DR_OK)
+    {
         return NULL;
     }
 
@@ -1070,7 +593,7 @@ dr_http_log_merge_loc_conf(dr_conf_t *cf, void *parent, void *child)
     dr_http_log_loc_conf_t *conf = child;
 
     dr_http_log_t            *log;
-    dr_http_log_fmt_t        *fmt;
+    dr_http_log_format_t     *fmt;
     dr_http_log_main_conf_t  *lmcf;
 
     dr_conf_merge_ptr_value(conf->rotate, prev->rotate, NULL);
@@ -1119,12 +642,11 @@ dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 {
     dr_http_log_loc_conf_t *llcf = conf;
 
-    dr_str_t                          *value, name;
-    dr_uint_t                          i;
-    dr_http_log_t                     *log;
-    dr_http_log_fmt_t                 *fmt;
-    dr_http_log_main_conf_t           *lmcf;
-    dr_http_compile_complex_value_t    ccv;
+    dr_str_t                 *value, name;
+    dr_uint_t                 i;
+    dr_http_log_t            *log;
+    dr_http_log_format_t     *fmt;
+    dr_http_log_main_conf_t  *lmcf;
 
     value = cf->args->elts;
 
@@ -1162,31 +684,8 @@ dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 
     dr_memzero(log, sizeof(dr_http_log_t));
 
-    if (dr_http_script_variables_count(&value[1]) == 0) {
-        log->file = dr_conf_open_file(cf->cycle, &value[1]);
-        if (log->file == NULL) {
-            return DR_CONF_ERROR;
-        }
-
-    } else {
-        if (dr_conf_full_name(cf->cycle, &value[1], 0) != DR_OK) {
-            return DR_CONF_ERROR;
-        }
-
-        log->script = dr_pcalloc(cf->pool, sizeof(dr_http_complex_value_t));
-        if (log->script == NULL) {
-            return DR_CONF_ERROR;
-        }
-
-        dr_memzero(&ccv, sizeof(dr_http_compile_complex_value_t));
-
-        ccv.cf = cf;
-        ccv.value = &value[1];
-        ccv.complex_value = log->script;
-
-        if (dr_http_compile_complex_value(&ccv) != DR_OK) {
-            return DR_CONF_ERROR;
-        }
+    if (dr_http_log_set_path(cf, log, &value[1]) != DR_OK) {
+        return DR_CONF_ERROR;
     }
 
     if (cf->args->nelts >= 3) {
@@ -1219,6 +718,40 @@ dr_http_log_set_log(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 }
 
 
+/*
+ * A path without variables is an open file of the cycle (shared by every
+ * access_log and error_log naming it); one with variables is compiled,
+ * relative to the prefix. DR_OK or DR_ERROR.
+ */
+static dr_int_t
+dr_http_log_set_path(dr_conf_t *cf, dr_http_log_t *log, dr_str_t *path)
+{
+    dr_http_compile_complex_value_t  ccv;
+
+    if (dr_http_script_variables_count(path) == 0) {
+        log->file = dr_conf_open_file(cf->cycle, path);
+        return (log->file == NULL) ? DR_ERROR : DR_OK;
+    }
+
+    if (dr_conf_full_name(cf->cycle, path, 0) != DR_OK) {
+        return DR_ERROR;
+    }
+
+    log->script = dr_pcalloc(cf->pool, sizeof(dr_http_complex_value_t));
+    if (log->script == NULL) {
+        return DR_ERROR;
+    }
+
+    dr_memzero(&ccv, sizeof(dr_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = path;
+    ccv.complex_value = log->script;
+
+    return dr_http_compile_complex_value(&ccv);
+}
+
+
 /* buffer=, gzip, flush=, if= of an access_log (value[3] on) */
 static char *
 dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
@@ -1229,7 +762,6 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
     dr_str_t                           s;
     dr_msec_t                          flush;
     dr_uint_t                          i;
-    dr_http_log_buf_t                 *buffer;
     dr_http_compile_complex_value_t    ccv;
 
     size = 0;
@@ -1250,10 +782,7 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
                 return DR_CONF_ERROR;
             }
 
-            continue;
-        }
-
-        if (dr_strncmp(value[i].data, "flush=", 6) == 0) {
+        } else if (dr_strncmp(value[i].data, "flush=", 6) == 0) {
             s.len = value[i].len - 6;
             s.data = value[i].data + 6;
 
@@ -1265,36 +794,23 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
                 return DR_CONF_ERROR;
             }
 
-            continue;
-        }
-
-        if (dr_strncmp(value[i].data, "gzip", 4) == 0
-            && (value[i].len == 4 || value[i].data[4] == '='))
+        } else if (dr_strncmp(value[i].data, "gzip", 4) == 0
+                   && (value[i].len == 4 || value[i].data[4] == '='))
         {
-            if (size == 0) {
-                size = DR_HTTP_LOG_GZIP_BUFFER;
-            }
-
-            if (value[i].len == 4) {
-                gzip = Z_BEST_SPEED;
-                continue;
-            }
-
-            s.len = value[i].len - 5;
-            s.data = value[i].data + 5;
-
-            gzip = dr_atoi(s.data, s.len);
+            size = size ? size : DR_HTTP_LOG_GZIP_BUFFER;
+            gzip = (value[i].len == 4)
+                   ? Z_BEST_SPEED
+                   : dr_atoi(value[i].data + 5, value[i].len - 5);
 
             if (gzip < 1 || gzip > 9) {
+                s.len = value[i].len - 5;
+                s.data = value[i].data + 5;
                 dr_conf_log_error(DR_LOG_EMERG, cf, 0,
                                   "invalid compression level \"%V\"", &s);
                 return DR_CONF_ERROR;
             }
 
-            continue;
-        }
-
-        if (dr_strncmp(value[i].data, "if=", 3) == 0) {
+        } else if (dr_strncmp(value[i].data, "if=", 3) == 0) {
             s.len = value[i].len - 3;
             s.data = value[i].data + 3;
 
@@ -1314,12 +830,11 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
                 return DR_CONF_ERROR;
             }
 
-            continue;
+        } else {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "invalid parameter \"%V\"", &value[i]);
+            return DR_CONF_ERROR;
         }
-
-        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
-                          &value[i]);
-        return DR_CONF_ERROR;
     }
 
     if (flush && size == 0) {
@@ -1332,6 +847,20 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
     if (size == 0) {
         return DR_CONF_OK;
     }
+
+    return dr_http_log_set_buffer(cf, log, &value[1], size, flush, gzip);
+}
+
+
+/*
+ * Gives <log>'s file its buffer, or checks that the buffer another
+ * access_log gave the same file has the same parameters.
+ */
+static char *
+dr_http_log_set_buffer(dr_conf_t *cf, dr_http_log_t *log, dr_str_t *path,
+    size_t size, dr_msec_t flush, dr_int_t gzip)
+{
+    dr_http_log_buf_t  *buffer;
 
     if (log->script) {
         dr_conf_log_error(DR_LOG_EMERG, cf, 0,
@@ -1347,7 +876,7 @@ dr_http_log_set_log_params(dr_conf_t *cf, dr_http_log_t *log,
         {
             dr_conf_log_error(DR_LOG_EMERG, cf, 0,
                               "access_log \"%V\" already defined "
-                              "with conflicting parameters", &value[1]);
+                              "with conflicting parameters", path);
             return DR_CONF_ERROR;
         }
 
@@ -1398,9 +927,9 @@ dr_http_log_set_format(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 {
     dr_http_log_main_conf_t *lmcf = conf;
 
-    dr_str_t           *value;
-    dr_uint_t           i;
-    dr_http_log_fmt_t  *fmt;
+    dr_str_t              *value;
+    dr_uint_t              i;
+    dr_http_log_format_t  *fmt;
 
     value = cf->args->elts;
 
@@ -1416,197 +945,13 @@ dr_http_log_set_format(dr_conf_t *cf, dr_command_t *cmd, void *conf)
     }
 
     fmt = dr_array_push(&lmcf->formats);
-    if (fmt == NULL) {
-        return DR_CONF_ERROR;
-    }
-
-    fmt->name = value[1];
-
-    fmt->flushes = dr_array_create(cf->pool, 4, sizeof(dr_int_t));
-    fmt->ops = dr_array_create(cf->pool, 16, sizeof(dr_http_log_op_t));
-
-    if (fmt->flushes == NULL || fmt->ops == NULL) {
-        return DR_CONF_ERROR;
-    }
-
-    return dr_http_log_compile_format(cf, fmt->flushes, fmt->ops, cf->args,
-                                      2);
-}
-
-
-/*
- * Compiles args[s..] (an optional escape= first) into <ops>, the
- * strings joined as nginx joins them: without a separator. Each
- * variable's index goes into <flushes>.
- */
-static char *
-dr_http_log_compile_format(dr_conf_t *cf, dr_array_t *flushes,
-    dr_array_t *ops, dr_array_t *args, dr_uint_t s)
-{
-    u_char              *data, *p, ch;
-    size_t               i, len;
-    dr_int_t            *flush;
-    dr_str_t            *value, var;
-    dr_uint_t            bracket, escape;
-    dr_http_log_op_t    *op;
-    dr_http_log_var_t   *v;
-
-    escape = DR_HTTP_LOG_ESCAPE_DEFAULT;
-    value = args->elts;
-
-    if (s < args->nelts && value[s].len >= 7
-        && dr_strncmp(value[s].data, "escape=", 7) == 0)
+    if (fmt == NULL
+        || dr_http_log_format_init(cf->pool, fmt, &value[1]) != DR_OK)
     {
-        data = value[s].data + 7;
-        len = value[s].len - 7;
-
-        if (len == 4 && dr_strncmp(data, "json", 4) == 0) {
-            escape = DR_HTTP_LOG_ESCAPE_JSON;
-
-        } else if (len == 4 && dr_strncmp(data, "none", 4) == 0) {
-            escape = DR_HTTP_LOG_ESCAPE_NONE;
-
-        } else if (!(len == 7 && dr_strncmp(data, "default", 7) == 0)) {
-            var.len = len;
-            var.data = data;
-            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
-                              "unknown log format escaping \"%V\"", &var);
-            return DR_CONF_ERROR;
-        }
-
-        s++;
+        return DR_CONF_ERROR;
     }
 
-    for ( /* void */ ; s < args->nelts; s++) {
-
-        i = 0;
-
-        while (i < value[s].len) {
-
-            op = dr_array_push(ops);
-            if (op == NULL) {
-                return DR_CONF_ERROR;
-            }
-
-            data = &value[s].data[i];
-
-            if (value[s].data[i] == '$') {
-
-                if (++i == value[s].len) {
-                    goto invalid;
-                }
-
-                bracket = (value[s].data[i] == '{');
-
-                if (bracket && ++i == value[s].len) {
-                    goto invalid;
-                }
-
-                var.data = &value[s].data[i];
-
-                for (var.len = 0; i < value[s].len; i++, var.len++) {
-                    ch = value[s].data[i];
-
-                    if (ch == '}' && bracket) {
-                        i++;
-                        bracket = 0;
-                        break;
-                    }
-
-                    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
-                        || (ch >= '0' && ch <= '9') || ch == '_')
-                    {
-                        continue;
-                    }
-
-                    break;
-                }
-
-                if (bracket) {
-                    dr_conf_log_error(DR_LOG_EMERG, cf, 0,
-                                      "the closing bracket in \"%V\" "
-                                      "variable is missing", &var);
-                    return DR_CONF_ERROR;
-                }
-
-                if (var.len == 0) {
-                    goto invalid;
-                }
-
-                for (v = dr_http_log_vars; v->name.len; v++) {
-                    if (dr_str_eq(&v->name, &var)) {
-                        op->len = v->len;
-                        op->getlen = NULL;
-                        op->run = v->run;
-                        op->data = 0;
-                        break;
-                    }
-                }
-
-                if (v->name.len) {
-                    continue;
-                }
-
-                if (dr_http_log_variable_compile(cf, op, &var, escape)
-                    != DR_OK)
-                {
-                    return DR_CONF_ERROR;
-                }
-
-                flush = dr_array_push(flushes);
-                if (flush == NULL) {
-                    return DR_CONF_ERROR;
-                }
-
-                *flush = op->data;
-
-                continue;
-            }
-
-            i++;
-
-            while (i < value[s].len && value[s].data[i] != '$') {
-                i++;
-            }
-
-            len = &value[s].data[i] - data;
-
-            op->len = len;
-            op->getlen = NULL;
-
-            if (len <= sizeof(uintptr_t)) {
-                op->run = dr_http_log_copy_short;
-                op->data = 0;
-
-                while (len--) {
-                    op->data <<= 8;
-                    op->data |= data[len];
-                }
-
-            } else {
-                op->run = dr_http_log_copy_long;
-
-                p = dr_pnalloc(cf->pool, len);
-                if (p == NULL) {
-                    return DR_CONF_ERROR;
-                }
-
-                dr_memcpy(p, data, len);
-                op->data = (uintptr_t) p;
-            }
-        }
-    }
-
-    return DR_CONF_OK;
-
-invalid:
-
-    var.len = value[s].data + value[s].len - data;
-    var.data = data;
-
-    dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &var);
-
-    return DR_CONF_ERROR;
+    return dr_http_log_format_compile(cf, fmt, cf->args, 2);
 }
 
 
@@ -1616,9 +961,8 @@ dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 {
     dr_http_log_loc_conf_t *llcf = conf;
 
-    off_t                       size;
-    dr_int_t                    n;
-    dr_str_t                   *value, s;
+    char                       *rv;
+    dr_str_t                   *value;
     dr_uint_t                   i;
     dr_http_log_rotate_conf_t  *rcf;
 
@@ -1645,62 +989,10 @@ dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd, void *conf)
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
-
-        if (dr_strncmp(value[i].data, "size=", 5) == 0) {
-            s.len = value[i].len - 5;
-            s.data = value[i].data + 5;
-
-            size = dr_parse_offset(&s);
-
-            if (size == DR_ERROR || size == 0) {
-                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
-                                  "invalid size \"%V\"", &s);
-                return DR_CONF_ERROR;
-            }
-
-            rcf->size = size;
-            continue;
+        rv = dr_http_log_rotate_param(cf, rcf, &value[i]);
+        if (rv != DR_CONF_OK) {
+            return rv;
         }
-
-        if (dr_strncmp(value[i].data, "interval=", 9) == 0) {
-            s.len = value[i].len - 9;
-            s.data = value[i].data + 9;
-
-            n = dr_parse_time(&s, 1);
-
-            if (n == DR_ERROR || n == 0) {
-                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
-                                  "invalid interval \"%V\"", &s);
-                return DR_CONF_ERROR;
-            }
-
-            rcf->interval = (time_t) n;
-            continue;
-        }
-
-        if (dr_strncmp(value[i].data, "keep=", 5) == 0) {
-            n = dr_atoi(value[i].data + 5, value[i].len - 5);
-
-            if (n == DR_ERROR || n == 0) {
-                dr_conf_log_error(DR_LOG_EMERG, cf, 0,
-                                  "invalid number of files to keep \"%V\"",
-                                  &value[i]);
-                return DR_CONF_ERROR;
-            }
-
-            rcf->keep = n;
-            continue;
-        }
-
-        if (value[i].len == 8 && dr_strncmp(value[i].data, "compress", 8) == 0)
-        {
-            rcf->compress = 1;
-            continue;
-        }
-
-        dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
-                          &value[i]);
-        return DR_CONF_ERROR;
     }
 
     if (rcf->size == 0 && rcf->interval == 0) {
@@ -1713,6 +1005,71 @@ dr_http_log_set_rotate(dr_conf_t *cf, dr_command_t *cmd, void *conf)
     llcf->rotate = rcf;
 
     return DR_CONF_OK;
+}
+
+
+/* one parameter of access_log_rotate into <rcf> */
+static char *
+dr_http_log_rotate_param(dr_conf_t *cf, dr_http_log_rotate_conf_t *rcf,
+    dr_str_t *value)
+{
+    off_t     size;
+    dr_int_t  n;
+    dr_str_t  s;
+
+    if (dr_strncmp(value->data, "size=", 5) == 0) {
+        s.len = value->len - 5;
+        s.data = value->data + 5;
+
+        size = dr_parse_offset(&s);
+
+        if (size == DR_ERROR || size == 0) {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid size \"%V\"", &s);
+            return DR_CONF_ERROR;
+        }
+
+        rcf->size = size;
+        return DR_CONF_OK;
+    }
+
+    if (dr_strncmp(value->data, "interval=", 9) == 0) {
+        s.len = value->len - 9;
+        s.data = value->data + 9;
+
+        n = dr_parse_time(&s, 1);
+
+        if (n == DR_ERROR || n == 0) {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "invalid interval \"%V\"", &s);
+            return DR_CONF_ERROR;
+        }
+
+        rcf->interval = (time_t) n;
+        return DR_CONF_OK;
+    }
+
+    if (dr_strncmp(value->data, "keep=", 5) == 0) {
+        n = dr_atoi(value->data + 5, value->len - 5);
+
+        if (n == DR_ERROR || n == 0) {
+            dr_conf_log_error(DR_LOG_EMERG, cf, 0,
+                              "invalid number of files to keep \"%V\"",
+                              value);
+            return DR_CONF_ERROR;
+        }
+
+        rcf->keep = n;
+        return DR_CONF_OK;
+    }
+
+    if (value->len == 8 && dr_strncmp(value->data, "compress", 8) == 0) {
+        rcf->compress = 1;
+        return DR_CONF_OK;
+    }
+
+    dr_conf_log_error(DR_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", value);
+
+    return DR_CONF_ERROR;
 }
 
 
@@ -1788,7 +1145,7 @@ dr_http_log_init(dr_conf_t *cf)
 {
     dr_str_t                 *value;
     dr_array_t                a;
-    dr_http_log_fmt_t        *fmt;
+    dr_http_log_format_t     *fmt;
     dr_http_log_loc_conf_t   *lcf;
     dr_http_log_main_conf_t  *lmcf;
 
@@ -1807,9 +1164,7 @@ dr_http_log_init(dr_conf_t *cf)
         *value = dr_http_combined_fmt;
         fmt = lmcf->formats.elts;
 
-        if (dr_http_log_compile_format(cf, fmt->flushes, fmt->ops, &a, 0)
-            != DR_CONF_OK)
-        {
+        if (dr_http_log_format_compile(cf, fmt, &a, 0) != DR_CONF_OK) {
             return DR_ERROR;
         }
     }

@@ -65,6 +65,8 @@ static int dr_http_log_rotate_cmp(const void *one, const void *two);
 static dr_int_t dr_http_log_rotate_wait(dr_fd_t fd, u_char *path,
     dr_msec_t wait, dr_log_t *log);
 static dr_int_t dr_http_log_rotate_proc_held(struct stat *target);
+static dr_int_t dr_http_log_rotate_gzip_tmp(dr_fd_t fd, u_char *path,
+    u_char *tmp, dr_log_t *log);
 static dr_int_t dr_http_log_rotate_deflate(dr_fd_t in, dr_fd_t out,
     u_char *path, dr_log_t *log);
 
@@ -639,12 +641,11 @@ dr_http_log_rotate_cmp(const void *one, const void *two)
 dr_int_t
 dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait, dr_log_t *log)
 {
-    size_t           len;
-    u_char          *tmp, *gz;
-    dr_fd_t          fd, out;
-    dr_int_t         rc;
-    struct stat      st;
-    struct timespec  times[2];
+    size_t        len;
+    u_char       *tmp, *gz;
+    dr_fd_t       fd;
+    dr_int_t      rc;
+    struct stat   st;
 
     fd = open((char *) path, O_RDONLY|O_CLOEXEC|O_NOFOLLOW);
 
@@ -690,13 +691,56 @@ dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait, dr_log_t *log)
     (void) dr_cpymem(dr_cpymem(tmp, path, len), ".gz.tmp", sizeof(".gz.tmp"));
     (void) dr_cpymem(dr_cpymem(gz, path, len), ".gz", sizeof(".gz"));
 
-    rc = DR_ERROR;
-    out = DR_INVALID_FILE;
+    rc = dr_http_log_rotate_gzip_tmp(fd, path, tmp, log);
+
+    if (rc == DR_OK) {
+
+        /* keep= purged it meanwhile: do not bring it back */
+
+        if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+            (void) unlink((char *) tmp);
+            rc = DR_DECLINED;
+
+        } else if (rename((char *) tmp, (char *) gz) == -1) {
+            dr_log_error(DR_LOG_ERR, log, dr_errno,
+                         "rename() \"%s\" to \"%s\" failed", tmp, gz);
+            (void) unlink((char *) tmp);
+            rc = DR_ERROR;
+
+        } else {
+            if (unlink((char *) path) == -1 && dr_errno != ENOENT) {
+                dr_log_error(DR_LOG_ERR, log, dr_errno,
+                             "unlink() \"%s\" failed", path);
+            }
+
+            dr_log_error(DR_LOG_INFO, log, 0,
+                         "rotated access log \"%s\" compressed", path);
+        }
+    }
+
+    (void) close(fd);
+    dr_free(tmp);
+
+    return rc;
+}
+
+
+/*
+ * Writes <fd> (opened at its start) gzipped into <tmp>, with <fd>'s owner,
+ * mode and times, synced. DR_OK, or DR_ERROR with <tmp> removed (logged).
+ */
+static dr_int_t
+dr_http_log_rotate_gzip_tmp(dr_fd_t fd, u_char *path, u_char *tmp,
+    dr_log_t *log)
+{
+    dr_fd_t          out;
+    struct stat      st;
+    struct timespec  times[2];
 
     if (fstat(fd, &st) == -1) {
         dr_log_error(DR_LOG_ERR, log, dr_errno, "fstat() \"%s\" failed",
                      path);
-        goto done;
+        return DR_ERROR;
     }
 
     /* a leftover of a helper that died is overwritten */
@@ -706,7 +750,7 @@ dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait, dr_log_t *log)
 
     if (out == DR_INVALID_FILE) {
         dr_log_error(DR_LOG_ERR, log, dr_errno, "open() \"%s\" failed", tmp);
-        goto done;
+        return DR_ERROR;
     }
 
     if (dr_http_log_rotate_deflate(fd, out, path, log) != DR_OK) {
@@ -742,53 +786,20 @@ dr_http_log_rotate_gzip(u_char *path, dr_msec_t wait, dr_log_t *log)
     }
 
     if (close(out) == -1) {
-        out = DR_INVALID_FILE;
         dr_log_error(DR_LOG_ERR, log, dr_errno, "close() \"%s\" failed",
                      tmp);
-        goto failed;
-    }
-
-    out = DR_INVALID_FILE;
-
-    /* keep= purged it meanwhile: do not bring it back */
-
-    if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
         (void) unlink((char *) tmp);
-        rc = DR_DECLINED;
-        goto done;
+        return DR_ERROR;
     }
 
-    if (rename((char *) tmp, (char *) gz) == -1) {
-        dr_log_error(DR_LOG_ERR, log, dr_errno,
-                     "rename() \"%s\" to \"%s\" failed", tmp, gz);
-        goto failed;
-    }
-
-    if (unlink((char *) path) == -1 && dr_errno != ENOENT) {
-        dr_log_error(DR_LOG_ERR, log, dr_errno, "unlink() \"%s\" failed",
-                     path);
-    }
-
-    dr_log_error(DR_LOG_INFO, log, 0, "rotated access log \"%s\" compressed",
-                 path);
-
-    rc = DR_OK;
-    goto done;
+    return DR_OK;
 
 failed:
 
+    (void) close(out);
     (void) unlink((char *) tmp);
 
-done:
-
-    if (out != DR_INVALID_FILE) {
-        (void) close(out);
-    }
-
-    (void) close(fd);
-    dr_free(tmp);
-
-    return rc;
+    return DR_ERROR;
 }
 
 

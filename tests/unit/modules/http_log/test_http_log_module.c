@@ -1,18 +1,20 @@
 /*
- * Unit tests of modules/http_log/dr_http_log_module.c: the log_format
- * compiler (literal text kept in the op up to 8 bytes, $name and ${name},
- * the values the log reads itself, the escape= modes, "combined" compiled
- * only when used, errors), the three escapings over every byte, lines
- * rendered for a request built by hand, and the LOG phase handler's
- * buffer (whole lines, flush when full, a line longer than the buffer,
- * the flush hook, if=). The configuration is parsed by the real http{}
- * machinery through the event fixture.
+ * Unit tests of modules/http_log/dr_http_log_module.c and its format
+ * compiler, dr_http_log_format.c: the compiler (literal text kept in the
+ * op up to 8 bytes, $name and ${name}, the values the log reads itself,
+ * the escape= modes, "combined" compiled only when used, errors), the
+ * three escapings over every byte, lines rendered for a request built by
+ * hand, and the LOG phase handler's buffer (whole lines, flush when full,
+ * a line longer than the buffer, the flush hook, if=, gzip members). The
+ * configuration is parsed by the real http{} machinery through the event
+ * fixture.
  */
 
 #include "event/event_fixture.h"
 #include "dr_http.h"
 
 #include "../../../../modules/http_log/dr_http_log_module.c"
+#include "../../../../modules/http_log/dr_http_log_format.c"
 
 #include <criterion/criterion.h>
 
@@ -92,11 +94,11 @@ test_lmcf(void)
 }
 
 
-static dr_http_log_fmt_t *
+static dr_http_log_format_t *
 test_format(const char *name)
 {
     dr_uint_t                 i;
-    dr_http_log_fmt_t        *fmt;
+    dr_http_log_format_t     *fmt;
     dr_http_log_main_conf_t  *lmcf;
 
     lmcf = test_lmcf();
@@ -182,29 +184,18 @@ test_header(dr_http_request_t *r, const char *name, const char *value,
 static char *
 test_line(const char *name, dr_http_request_t *r)
 {
-    char               *line;
-    u_char             *p;
-    size_t              len;
-    dr_uint_t           i;
-    dr_http_log_op_t   *op;
-    dr_http_log_fmt_t  *fmt;
+    char                  *line;
+    u_char                *p;
+    size_t                 len;
+    dr_http_log_format_t  *fmt;
 
     fmt = test_format(name);
-    op = fmt->ops->elts;
-    len = 0;
-
-    for (i = 0; i < fmt->ops->nelts; i++) {
-        len += op[i].len ? op[i].len : op[i].getlen(r, op[i].data);
-    }
+    len = dr_http_log_format_len(r, fmt);
 
     line = dr_pnalloc(test_pool, len + 1);
     cr_assert_not_null(line);
 
-    p = (u_char *) line;
-
-    for (i = 0; i < fmt->ops->nelts; i++) {
-        p = op[i].run(r, p, &op[i]);
-    }
+    p = dr_http_log_format_run(r, fmt, (u_char *) line);
 
     cr_assert_leq((size_t) (p - (u_char *) line), len, "within the bound");
     *p = '\0';
@@ -217,8 +208,8 @@ test_line(const char *name, dr_http_request_t *r)
 
 Test(http_log_format, compiles_text_variables_and_own_values)
 {
-    dr_http_log_op_t   *op;
-    dr_http_log_fmt_t  *fmt;
+    dr_http_log_format_op_t  *op;
+    dr_http_log_format_t     *fmt;
 
     cr_assert_eq(test_parse("log_format f 'ab${status}cdefghijkl$msec'"
                             " '$uri' 'x';", ""), DR_CONF_OK);
@@ -227,24 +218,24 @@ Test(http_log_format, compiles_text_variables_and_own_values)
     op = fmt->ops->elts;
     cr_assert_eq(fmt->ops->nelts, 6);
 
-    cr_assert_eq(op[0].run, dr_http_log_copy_short);
+    cr_assert_eq(op[0].run, dr_http_log_format_copy_short);
     cr_assert_eq(op[0].len, 2);
     cr_assert_eq(op[0].data, 'a' | ('b' << 8));
 
-    cr_assert_eq(op[1].run, dr_http_log_status);
+    cr_assert_eq(op[1].run, dr_http_log_format_status);
     cr_assert_eq(op[1].getlen, NULL);
 
-    cr_assert_eq(op[2].run, dr_http_log_copy_long);
+    cr_assert_eq(op[2].run, dr_http_log_format_copy_long);
     cr_assert_eq(op[2].len, 10);
     cr_assert_eq(dr_memcmp((u_char *) op[2].data, "cdefghijkl", 10), 0);
 
-    cr_assert_eq(op[3].run, dr_http_log_msec);
+    cr_assert_eq(op[3].run, dr_http_log_format_msec);
 
-    cr_assert_eq(op[4].run, dr_http_log_variable);
+    cr_assert_eq(op[4].run, dr_http_log_format_variable);
     cr_assert_eq(op[4].len, 0);
 
     /* the strings are joined without a separator */
-    cr_assert_eq(op[5].run, dr_http_log_copy_short);
+    cr_assert_eq(op[5].run, dr_http_log_format_copy_short);
     cr_assert_eq(op[5].len, 1);
 
     cr_assert_eq(fmt->flushes->nelts, 1, "the one variable");
@@ -258,12 +249,12 @@ Test(http_log_format, escape_modes_pick_their_ops)
                             "log_format n escape=none $uri;\n"
                             "log_format e escape=json;", ""), DR_CONF_OK);
 
-    cr_assert_eq(((dr_http_log_op_t *) test_format("d")->ops->elts)->run,
-                 dr_http_log_variable);
-    cr_assert_eq(((dr_http_log_op_t *) test_format("j")->ops->elts)->run,
-                 dr_http_log_json_variable);
-    cr_assert_eq(((dr_http_log_op_t *) test_format("n")->ops->elts)->run,
-                 dr_http_log_unescaped_variable);
+    cr_assert_eq(((dr_http_log_format_op_t *) test_format("d")->ops->elts)->run,
+                 dr_http_log_format_variable);
+    cr_assert_eq(((dr_http_log_format_op_t *) test_format("j")->ops->elts)->run,
+                 dr_http_log_format_json);
+    cr_assert_eq(((dr_http_log_format_op_t *) test_format("n")->ops->elts)->run,
+                 dr_http_log_format_unescaped);
     cr_assert_eq(test_format("e")->ops->nelts, 0);
 }
 
@@ -399,10 +390,10 @@ Test(http_log_format, default_escape_every_byte)
 
     for (c = 0; c < 256; c++) {
         in[0] = (u_char) c;
-        p = dr_http_log_escape(out, in, 1);
+        p = dr_http_log_format_escape(out, in, 1);
 
         if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            cr_assert_eq(dr_http_log_escape_len(in, 1), 1);
+            cr_assert_eq(dr_http_log_format_escape_len(in, 1), 1);
             cr_assert_eq(p - out, 4);
             cr_assert_eq(out[0], '\\');
             cr_assert_eq(out[1], 'x');
@@ -410,7 +401,7 @@ Test(http_log_format, default_escape_every_byte)
             cr_assert_eq(out[3], "0123456789ABCDEF"[c & 0xf]);
 
         } else {
-            cr_assert_eq(dr_http_log_escape_len(in, 1), 0);
+            cr_assert_eq(dr_http_log_format_escape_len(in, 1), 0);
             cr_assert_eq(p - out, 1);
             cr_assert_eq(out[0], c);
         }
@@ -426,7 +417,7 @@ Test(http_log_format, json_escape_every_byte)
 
     for (c = 0; c < 256; c++) {
         in[0] = (u_char) c;
-        p = dr_http_log_json_escape(out, in, 1);
+        p = dr_http_log_format_json_escape(out, in, 1);
 
         switch (c) {
         case '"':  strcpy(want, "\\\""); break;
@@ -447,7 +438,7 @@ Test(http_log_format, json_escape_every_byte)
 
         cr_assert_eq((size_t) (p - out), strlen(want), "%u", (unsigned) c);
         cr_assert_eq(dr_memcmp(out, want, p - out), 0, "%u", (unsigned) c);
-        cr_assert_eq(dr_http_log_json_escape_len(in, 1),
+        cr_assert_eq(dr_http_log_format_json_escape_len(in, 1),
                      (size_t) (p - out) - 1);
     }
 }
