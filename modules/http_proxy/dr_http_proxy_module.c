@@ -1130,6 +1130,12 @@ dr_http_proxy_merge_loc_conf(dr_conf_t *cf, void *parent, void *child)
         }
     }
 
+    if (dr_http_upstream_add_temp_path(cf, &conf->upstream.temp_path)
+        != DR_OK)
+    {
+        return DR_CONF_ERROR;
+    }
+
     dr_conf_merge_uint_value(conf->http_version, prev->http_version,
                              DR_HTTP_VERSION_10);
 

@@ -273,7 +273,8 @@ dr_http_proxy_input_filter_init(dr_http_request_t *r)
 /*
  * Turns the raw bytes of <b> into payload, in place. Sets u->length to 0
  * once the body is complete; anything after it costs the connection its
- * reuse. DR_OK or DR_ERROR (logged).
+ * reuse. DR_OK or DR_ERROR (logged; the payload before the error is left
+ * in <b>).
  */
 dr_int_t
 dr_http_proxy_input_filter(dr_http_request_t *r, dr_buf_t *b)
@@ -340,8 +341,11 @@ dr_http_proxy_input_filter(dr_http_request_t *r, dr_buf_t *b)
         }
 
         if (rc == DR_PARSE_ERROR) {
+            /* what was decoded so far still goes to the client */
+            b->last = w;
+
             dr_log_error(DR_LOG_ERR, r->connection->log, 0,
-                         "upstream sent %s while reading upstream",
+                         "upstream sent %s",
                          dr_http_parse_err_text(ctx->chunked.err));
             return DR_ERROR;
         }

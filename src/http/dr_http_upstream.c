@@ -345,7 +345,25 @@ dr_http_upstream_connect(dr_http_request_t *r, dr_http_upstream_t *u)
         return;
     }
 
-    st->peer = u->peer.name;
+    /* the balancer's name buffer is reused by the next attempt */
+
+    if (u->peer.name) {
+        st->peer = dr_palloc(r->pool, sizeof(dr_str_t));
+        if (st->peer == NULL) {
+            dr_http_upstream_finalize_request(r, u,
+                                          DR_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        st->peer->len = u->peer.name->len;
+        st->peer->data = dr_pstrdup(r->pool, u->peer.name);
+
+        if (st->peer->data == NULL && st->peer->len) {
+            dr_http_upstream_finalize_request(r, u,
+                                          DR_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
 
     if (rc == DR_BUSY) {
         dr_log_error(DR_LOG_ERR, r->connection->log, 0, "no live upstreams");

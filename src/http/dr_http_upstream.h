@@ -81,6 +81,7 @@ typedef struct {
 
 typedef struct {
     dr_array_t                 pools;      /* dr_upstream_conf_t * */
+    dr_array_t                 temp_paths; /* dr_str_t, absolute, NUL */
 } dr_http_upstream_main_conf_t;
 
 
@@ -265,6 +266,11 @@ dr_upstream_conf_t *dr_http_upstream_find(dr_http_request_t *r,
  */
 dr_upstream_conf_t *dr_http_upstream_add(dr_conf_t *cf, dr_url_t *u,
     dr_uint_t flags);
+/*
+ * A temp directory (proxy_temp_path) the master makes at start and at
+ * each reload (0700, owned by the workers' user). Config time.
+ */
+dr_int_t dr_http_upstream_add_temp_path(dr_conf_t *cf, dr_str_t *path);
 /* merges a location's dr_http_upstream_conf_t (defaults of nginx) */
 char *dr_http_upstream_merge_conf(dr_conf_t *cf,
     dr_http_upstream_conf_t *conf, dr_http_upstream_conf_t *prev,

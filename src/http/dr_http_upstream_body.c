@@ -99,6 +99,8 @@ dr_http_upstream_send_response(dr_http_request_t *r, dr_http_upstream_t *u)
         return;
     }
 
+    r->connection->log->action = "reading upstream";
+
     if (dr_http_upstream_pipe_init(r, u) != DR_OK) {
         dr_http_upstream_finalize_request(r, u, DR_ERROR);
         return;
@@ -106,8 +108,6 @@ dr_http_upstream_send_response(dr_http_request_t *r, dr_http_upstream_t *u)
 
     r->write_event_handler = dr_http_upstream_process_downstream;
     u->read_event_handler = dr_http_upstream_process_upstream;
-
-    r->connection->log->action = "reading upstream";
 
     dr_http_upstream_process_body(r, u);
 }
@@ -168,7 +168,10 @@ dr_http_upstream_pipe_init(dr_http_request_t *r, dr_http_upstream_t *u)
         return DR_OK;
     }
 
-    return dr_http_upstream_pipe_filter(r, u, cl);
+    /* a body that fails at once is cut like one that fails later */
+    (void) dr_http_upstream_pipe_filter(r, u, cl);
+
+    return DR_OK;
 }
 
 
@@ -515,25 +518,24 @@ dr_http_upstream_pipe_read(dr_http_request_t *r, dr_http_upstream_t *u)
 
 /*
  * Runs the input filter over the raw bytes of cl's buf and queues the
- * payload left in it (or gives the buf back). DR_OK or DR_ERROR.
+ * payload left in it (or gives the buf back). DR_OK, or DR_ERROR with
+ * the pipe's upstream_error set (what was good is queued all the same).
  */
 static dr_int_t
 dr_http_upstream_pipe_filter(dr_http_request_t *r, dr_http_upstream_t *u,
     dr_chain_t *cl)
 {
+    dr_int_t                  rc;
     dr_buf_t                 *b;
     dr_http_upstream_pipe_t  *p;
 
     p = &u->pipe;
     b = cl->buf;
 
-    if (u->input_filter(r, b) != DR_OK) {
-        b->pos = b->start;
-        b->last = b->start;
-        cl->next = p->free;
-        p->free = cl;
+    rc = u->input_filter(r, b);
+
+    if (rc != DR_OK) {
         p->upstream_error = 1;
-        return DR_ERROR;
     }
 
     if (b->last > b->pos) {
@@ -552,11 +554,11 @@ dr_http_upstream_pipe_filter(dr_http_request_t *r, dr_http_upstream_t *u,
         p->free = cl;
     }
 
-    if (u->length == 0) {
+    if (u->length == 0 && rc == DR_OK) {
         p->upstream_done = 1;
     }
 
-    return DR_OK;
+    return rc;
 }
 
 

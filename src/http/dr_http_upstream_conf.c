@@ -841,6 +841,12 @@ dr_http_upstream_create_main_conf(dr_conf_t *cf)
         return NULL;
     }
 
+    if (dr_array_init(&umcf->temp_paths, cf->pool, 1, sizeof(dr_str_t))
+        != DR_OK)
+    {
+        return NULL;
+    }
+
     return umcf;
 }
 
@@ -858,6 +864,95 @@ dr_http_upstream_init_main_conf(dr_conf_t *cf, void *conf)
 }
 
 
+dr_int_t
+dr_http_upstream_add_temp_path(dr_conf_t *cf, dr_str_t *path)
+{
+    dr_str_t                      *p;
+    dr_uint_t                      i;
+    dr_http_upstream_main_conf_t  *umcf;
+
+    umcf = dr_http_conf_get_module_main_conf(cf, dr_http_upstream_module);
+
+    if (umcf == NULL) {
+        return DR_OK;
+    }
+
+    p = umcf->temp_paths.elts;
+
+    for (i = 0; i < umcf->temp_paths.nelts; i++) {
+        if (dr_str_eq(&p[i], path)) {
+            return DR_OK;
+        }
+    }
+
+    p = dr_array_push(&umcf->temp_paths);
+    if (p == NULL) {
+        return DR_ERROR;
+    }
+
+    /* NUL-terminated for mkdir() */
+
+    p->data = dr_pnalloc(cf->pool, path->len + 1);
+    if (p->data == NULL) {
+        return DR_ERROR;
+    }
+
+    dr_memcpy(p->data, path->data, path->len);
+    p->data[path->len] = '\0';
+    p->len = path->len;
+
+    return DR_OK;
+}
+
+
+/*
+ * The master makes the temp directories the workers spill to, as nginx
+ * does: the workers, running as "user", could not in a root-owned prefix.
+ */
+static dr_int_t
+dr_http_upstream_create_temp_paths(dr_cycle_t *cycle,
+    dr_http_upstream_main_conf_t *umcf)
+{
+    dr_str_t        *p;
+    dr_uint_t        i;
+    struct stat      st;
+    dr_core_conf_t  *ccf;
+
+    ccf = (dr_core_conf_t *) dr_get_conf(cycle->conf_ctx, dr_core_module);
+    p = umcf->temp_paths.elts;
+
+    for (i = 0; i < umcf->temp_paths.nelts; i++) {
+
+        if (mkdir((char *) p[i].data, 0700) == -1 && errno != EEXIST) {
+            dr_log_error(DR_LOG_EMERG, cycle->log, dr_errno,
+                         "mkdir() \"%V\" failed", &p[i]);
+            return DR_ERROR;
+        }
+
+        if (geteuid() != 0 || ccf->user == (uid_t) DR_CONF_UNSET_UINT) {
+            continue;
+        }
+
+        if (stat((char *) p[i].data, &st) == -1) {
+            dr_log_error(DR_LOG_EMERG, cycle->log, dr_errno,
+                         "stat() \"%V\" failed", &p[i]);
+            return DR_ERROR;
+        }
+
+        if (st.st_uid != ccf->user
+            && chown((char *) p[i].data, ccf->user, (gid_t) -1) == -1)
+        {
+            dr_log_error(DR_LOG_EMERG, cycle->log, dr_errno,
+                         "chown(\"%V\", %d) failed", &p[i],
+                         (int) ccf->user);
+            return DR_ERROR;
+        }
+    }
+
+    return DR_OK;
+}
+
+
 static dr_int_t
 dr_http_upstream_init_module(dr_cycle_t *cycle)
 {
@@ -867,6 +962,12 @@ dr_http_upstream_init_module(dr_cycle_t *cycle)
 
     if (umcf == NULL) {
         return DR_OK;
+    }
+
+    if (!dr_test_config
+        && dr_http_upstream_create_temp_paths(cycle, umcf) != DR_OK)
+    {
+        return DR_ERROR;
     }
 
     return dr_upstream_init_module(cycle, &umcf->pools);
