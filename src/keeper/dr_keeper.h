@@ -214,6 +214,9 @@ struct dr_keeper_s {
 
     int64_t                  last_zxid;     /* the last applied */
     int64_t                  durable_zxid;
+    int64_t                  acl_zxid;      /* the last setACL applied */
+    int64_t                  barrier;       /* of the frame queued now; 0:
+                                               the last applied zxid */
     int32_t                  txn_err;       /* of the next error txn */
     dr_uint_t                stopped;
 
@@ -309,6 +312,7 @@ dr_int_t dr_keeper_reply(dr_keeper_conn_t *kc, int32_t xid, int64_t zxid,
     int32_t err, const dr_zk_jute_record_t *rec, void *r, size_t hint);
 /* the connection's marks whose barrier is durable let their bytes go */
 void dr_keeper_conn_release(dr_keeper_conn_t *kc);
+int64_t dr_keeper_conn_barrier(dr_keeper_conn_t *kc);
 /* asks for the connection to be closed once what is queued is sent */
 void dr_keeper_conn_finalize(dr_keeper_conn_t *kc);
 /* closes at once (an error, a replaced session): queued bytes are lost */

@@ -84,6 +84,10 @@ static dr_int_t dr_keeper_op_who_am_i(dr_keeper_req_t *r);
 static dr_int_t dr_keeper_op_close(dr_keeper_req_t *r);
 
 static dr_int_t dr_keeper_ops_error(dr_keeper_req_t *r, int32_t err);
+static int64_t dr_keeper_ops_quiet_zxid(dr_keeper_req_t *r);
+static int64_t dr_keeper_ops_node_zxid(dr_keeper_req_t *r,
+    dr_keeper_tree_node_t *node);
+static int64_t dr_keeper_ops_missing_zxid(dr_keeper_req_t *r, dr_str_t *path);
 static dr_int_t dr_keeper_ops_error_txn(dr_keeper_req_t *r, int32_t err);
 static dr_int_t dr_keeper_ops_log(dr_keeper_t *k, int64_t session_id,
     int32_t cxid, int64_t zxid, int32_t type, dr_str_t *body);
@@ -319,8 +323,16 @@ dr_keeper_ops_request(dr_keeper_conn_t *kc, u_char *payload, size_t len)
         }
 
     } else {
+        if (!(r.op->flags & DR_ZK_OP_WRITE)
+            && hdr.type != DR_ZK_OPCODE_CLOSE_SESSION)
+        {
+            k->barrier = dr_keeper_ops_quiet_zxid(&r);
+        }
+
         rc = handler(&r);
     }
+
+    k->barrier = 0;
 
     dr_reset_pool(k->frame_pool);
 
@@ -328,17 +340,89 @@ dr_keeper_ops_request(dr_keeper_conn_t *kc, u_char *payload, size_t len)
 }
 
 
-/* a reply header alone, with the last zxid (reads, session ops) */
+/*
+ * A reply header alone. Its zxid is the request's barrier: what a read
+ * showed (k->barrier, see dr_keeper_ops_request()), else the last zxid.
+ */
 static dr_int_t
 dr_keeper_ops_error(dr_keeper_req_t *r, int32_t err)
 {
-    if (dr_keeper_reply(r->kc, r->xid, r->k->last_zxid, err, NULL, NULL, 0)
-        != DR_OK)
-    {
+    int64_t  zxid;
+
+    zxid = r->k->barrier ? r->k->barrier : r->k->last_zxid;
+
+    if (dr_keeper_reply(r->kc, r->xid, zxid, err, NULL, NULL, 0) != DR_OK) {
         return DR_ERROR;
     }
 
     return DR_OK;
+}
+
+
+/*
+ * The zxids of reads. A read must not show what the log may still lose,
+ * yet it need not wait for writes it does not show: its reply waits for
+ * the zxids of what it read and carries the largest (never less than the
+ * connection's earlier replies, which it follows). Stats and ACL checks
+ * also depend on the last setACL (the tree keeps no zxid for those); a
+ * missing node on the last create or delete under its nearest ancestor,
+ * which its pzxid records.
+ */
+static int64_t
+dr_keeper_ops_quiet_zxid(dr_keeper_req_t *r)
+{
+    int64_t  z, m;
+
+    z = r->k->durable_zxid;
+    m = dr_keeper_conn_barrier(r->kc);
+
+    return dr_max(z, m);
+}
+
+
+static int64_t
+dr_keeper_ops_node_zxid(dr_keeper_req_t *r, dr_keeper_tree_node_t *node)
+{
+    int64_t  z;
+
+    z = dr_keeper_ops_quiet_zxid(r);
+    z = dr_max(z, node->czxid);
+    z = dr_max(z, node->mzxid);
+    z = dr_max(z, node->pzxid);
+    z = dr_max(z, r->k->acl_zxid);
+
+    return z;
+}
+
+
+static int64_t
+dr_keeper_ops_missing_zxid(dr_keeper_req_t *r, dr_str_t *path)
+{
+    int64_t                 z;
+    dr_str_t                p;
+    dr_keeper_tree_node_t  *node;
+
+    z = dr_keeper_ops_quiet_zxid(r);
+
+    if (path->data == NULL || path->len == 0 || path->data[0] != '/') {
+
+        /* ZooKeeper finds nothing there whatever the tree holds */
+
+        return z;
+    }
+
+    p = *path;
+
+    do {
+        dr_keeper_watch_parent(&p, &p);
+        node = dr_keeper_tree_find(r->k->tree, &p);
+    } while (node == NULL && p.len > 1);
+
+    if (node) {
+        z = dr_max(z, node->pzxid);
+    }
+
+    return z;
 }
 
 
@@ -479,6 +563,10 @@ dr_keeper_op_write(dr_keeper_req_t *r)
     err = ttxn.err;
     failed = (err != DR_ZK_OK);
 
+    if (r->type == DR_ZK_OPCODE_SET_ACL && !failed) {
+        k->acl_zxid = ttxn.zxid;
+    }
+
     dr_memzero(&rp, sizeof(dr_keeper_ops_reply_t));
     rp.hdr.err = err;
 
@@ -575,6 +663,8 @@ dr_keeper_ops_queue(dr_keeper_req_t *r, dr_keeper_ops_reply_t *rp,
 
     r->kc->last_zxid = zxid;
     r->kc->last_response = dr_current_msec;
+
+    r->k->barrier = zxid;
 
     if (encode == NULL || rp->hdr.err != DR_ZK_OK) {
         return dr_keeper_reply(r->kc, r->xid, zxid, rp->hdr.err, NULL, NULL,
@@ -814,7 +904,7 @@ dr_keeper_ops_event(void *data, int32_t type, dr_str_t *path)
 
 /*
  * The node at <path> for a read that needs <perm> (0: none): DR_ZK_OK,
- * DR_ZK_NONODE or DR_ZK_NOAUTH.
+ * DR_ZK_NONODE or DR_ZK_NOAUTH; k->barrier is what the answer shows.
  */
 static int32_t
 dr_keeper_ops_read_node(dr_keeper_req_t *r, dr_str_t *path, int32_t perm,
@@ -833,8 +923,11 @@ dr_keeper_ops_read_node(dr_keeper_req_t *r, dr_str_t *path, int32_t perm,
     }
 
     if (*node == NULL) {
+        r->k->barrier = dr_keeper_ops_missing_zxid(r, path);
         return DR_ZK_NONODE;
     }
+
+    r->k->barrier = dr_keeper_ops_node_zxid(r, *node);
 
     if (perm == 0) {
         return DR_ZK_OK;
@@ -905,7 +998,7 @@ dr_keeper_op_exists(dr_keeper_req_t *r)
     dr_memzero(&rp, sizeof(dr_keeper_ops_reply_t));
     rp.node = node;
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid, DR_ZK_STAT_SIZE,
+    return dr_keeper_ops_queue(r, &rp, r->k->barrier, DR_ZK_STAT_SIZE,
                                dr_keeper_ops_encode_stat);
 }
 
@@ -942,7 +1035,7 @@ dr_keeper_op_get_data(dr_keeper_req_t *r)
     dr_memzero(&rp, sizeof(dr_keeper_ops_reply_t));
     rp.node = node;
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid,
+    return dr_keeper_ops_queue(r, &rp, r->k->barrier,
                                node->data.len + DR_ZK_STAT_SIZE + 4,
                                dr_keeper_ops_encode_data);
 }
@@ -981,7 +1074,7 @@ dr_keeper_op_get_children(dr_keeper_req_t *r)
     rp.node = node;
     rp.stat = (r->type == DR_ZK_OPCODE_GET_CHILDREN2);
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid,
+    return dr_keeper_ops_queue(r, &rp, r->k->barrier,
                                dr_keeper_ops_children_size(node)
                                + DR_ZK_STAT_SIZE,
                                dr_keeper_ops_encode_children);
@@ -1071,7 +1164,7 @@ dr_keeper_op_sync(dr_keeper_req_t *r)
 static dr_int_t
 dr_keeper_op_ping(dr_keeper_req_t *r)
 {
-    if (dr_keeper_reply(r->kc, DR_ZK_XID_PING, r->k->last_zxid, DR_ZK_OK,
+    if (dr_keeper_reply(r->kc, DR_ZK_XID_PING, r->k->barrier, DR_ZK_OK,
                         NULL, NULL, 0)
         != DR_OK)
     {
@@ -1219,7 +1312,7 @@ dr_keeper_op_add_watch(dr_keeper_req_t *r)
     dr_memzero(&rp, sizeof(dr_keeper_ops_reply_t));
     rp.nresults = 0;
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid, 4,
+    return dr_keeper_ops_queue(r, &rp, r->k->barrier, 4,
                                dr_keeper_ops_encode_int);
 }
 
@@ -1343,7 +1436,7 @@ dr_keeper_op_who_am_i(dr_keeper_req_t *r)
     rp.infos = ci;
     rp.nstrs = n;
 
-    return dr_keeper_ops_queue(r, &rp, r->k->last_zxid, 64 * n + 4,
+    return dr_keeper_ops_queue(r, &rp, r->k->barrier, 64 * n + 4,
                                dr_keeper_ops_encode_who);
 }
 
@@ -1427,6 +1520,10 @@ dr_keeper_op_set_watches(dr_keeper_req_t *r)
     dr_keeper_tree_node_t  *node;
 
     rel = r->req.set_watches.relative_zxid;
+
+    /* the catch-up shows any change: everything applied */
+
+    r->k->barrier = 0;
 
     for (v = 0; v < 5; v++) {
 

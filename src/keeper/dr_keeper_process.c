@@ -195,6 +195,8 @@ dr_keeper_init(dr_keeper_t *k, dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
     lconf.fsync = kcf->fsync;
     lconf.snapshot_every = (dr_uint_t) kcf->snapshot_every;
     lconf.snap = &k->snap;
+    lconf.durable = dr_keeper_txn_batch_durable;
+    lconf.data = k;
 
     k->txn_log = dr_keeper_log_init(&lconf, k->last_zxid, k->log);
     if (k->txn_log == NULL) {

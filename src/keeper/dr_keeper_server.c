@@ -789,24 +789,30 @@ dr_keeper_obuf_free(dr_keeper_t *k, dr_keeper_obuf_t *ob)
 
 
 /*
- * Called before a frame is appended: if the last applied txn is not
- * durable yet, the frame waits behind a mark of that barrier (one mark per
- * distinct barrier, the last one extended otherwise).
+ * Called before a frame is appended: if its barrier (the last applied
+ * txn, or what a read showed) is not durable yet, the frame waits behind a
+ * mark of that barrier (one mark per distinct barrier, the last one
+ * extended otherwise); a frame behind a mark waits for it anyway.
  */
 static dr_int_t
 dr_keeper_hold(dr_keeper_conn_t *kc, dr_uint_t reply)
 {
+    int64_t            barrier;
     dr_keeper_t       *k;
     dr_keeper_mark_t  *m;
 
     k = kc->k;
 
+    /* a read says what it showed (k->barrier); the rest, everything */
+
+    barrier = k->barrier ? k->barrier : k->last_zxid;
+
     m = dr_queue_empty(&kc->marks)
         ? NULL
         : dr_queue_data(dr_queue_last(&kc->marks), dr_keeper_mark_t, queue);
 
-    if (k->txn_log && k->last_zxid > k->durable_zxid
-        && (m == NULL || m->barrier < k->last_zxid))
+    if (k->txn_log && barrier > k->durable_zxid
+        && (m == NULL || m->barrier < barrier))
     {
         m = dr_objpool_alloc(&k->mark_pool);
         if (m == NULL) {
@@ -814,7 +820,7 @@ dr_keeper_hold(dr_keeper_conn_t *kc, dr_uint_t reply)
         }
 
         m->pos = kc->out_total;
-        m->barrier = k->last_zxid;
+        m->barrier = barrier;
         m->frames = reply;
         m->received = kc->frame_received;
 
@@ -838,6 +844,22 @@ dr_keeper_hold(dr_keeper_conn_t *kc, dr_uint_t reply)
     }
 
     return DR_OK;
+}
+
+
+/* the barrier of the last mark of <kc>, 0 if none */
+int64_t
+dr_keeper_conn_barrier(dr_keeper_conn_t *kc)
+{
+    dr_keeper_mark_t  *m;
+
+    if (dr_queue_empty(&kc->marks)) {
+        return 0;
+    }
+
+    m = dr_queue_data(dr_queue_last(&kc->marks), dr_keeper_mark_t, queue);
+
+    return m->barrier;
 }
 
 

@@ -4,11 +4,13 @@
  *
  * A connection queues its replies and notifications as they are computed;
  * bytes computed while a txn was not yet durable carry a mark (barrier =
- * the last applied zxid). dr_keeper_txn_durable() releases, on every
- * connection holding marks (k->held), the marks whose barrier is now
- * durable, and the end-of-turn flush writes them. Marks are per
- * connection and in order, so one fdatasync releases a whole batch with
- * one pass over the connections that wait.
+ * the last applied zxid, or for a read the zxids of what it showed).
+ * dr_keeper_txn_durable() releases, on every connection holding marks
+ * (k->held), the marks whose barrier is now durable, and the end-of-turn
+ * flush writes them. The log calls it once per durable batch (its
+ * "durable" hook), so one fdatasync releases a whole batch with one pass
+ * over the connections that wait; the per-txn completion only watches for
+ * a failed log.
  *
  * Replay (recovery) is here too, since it must treat the session txns the
  * tree does not know: createSession rebuilds a session (with its logged
@@ -57,7 +59,7 @@ dr_keeper_commit(dr_keeper_t *k, dr_keeper_txn_t *txn)
 }
 
 
-/* the log's completion of one txn, in append order */
+/* the log's completion of one txn, in append order: failures only */
 static void
 dr_keeper_txn_done(void *data, dr_int_t rc)
 {
@@ -80,7 +82,15 @@ dr_keeper_txn_done(void *data, dr_int_t rc)
         dr_child_process_exit(k->cycle, 1);
     }
 
-    dr_keeper_txn_durable(k, (int64_t) (intptr_t) data);
+    /* released by the batch: dr_keeper_txn_batch_durable() */
+}
+
+
+/* the log's once-per-batch hook: everything up to <zxid> is on disk */
+void
+dr_keeper_txn_batch_durable(void *data, int64_t zxid)
+{
+    dr_keeper_txn_durable(data, zxid);
 }
 
 

@@ -119,6 +119,8 @@ dr_int_t dr_keeper_commit(dr_keeper_t *k, dr_keeper_txn_t *txn);
  * notifications, in order). Keeper process, loop thread.
  */
 void dr_keeper_txn_durable(dr_keeper_t *k, int64_t zxid);
+/* the same as the log's per-batch hook (<data>: the keeper) */
+void dr_keeper_txn_batch_durable(void *data, int64_t zxid);
 
 /*
  * Recovery: applies one logged <txn> (zxid set, req NULL) to the tree and
