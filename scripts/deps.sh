@@ -18,7 +18,7 @@ export LC_ALL
 DR_DEPS_BUILD="gcc make pkg-config libssl-dev libpcre2-dev zlib1g-dev \
 libyaml-dev libcriterion-dev clang-14 libclang-rt-14-dev"
 DR_DEPS_TEST="curl python3-requests python3-kazoo python3-pytest zookeeper \
-nginx haproxy wrk libzookeeper-mt-dev"
+nginx haproxy wrk libzookeeper-mt-dev logrotate"
 DR_DEPS_BENCH="nginx haproxy wrk zookeeper curl libzookeeper-mt-dev \
 python3-kazoo"
 

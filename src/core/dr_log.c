@@ -104,7 +104,9 @@ dr_log_error(dr_uint_t level, dr_log_t *log, dr_err_t err,
         p = dr_log_errno(p, last, err);
     }
 
-    if (level != DR_LOG_DEBUG && log->action) {
+    /* a log with a handler prints its action itself (nginx's contract) */
+
+    if (level != DR_LOG_DEBUG && log->action && log->handler == NULL) {
         p = dr_slprintf(p, last, " while %s", log->action);
     }
 

@@ -30,7 +30,10 @@ struct dr_log_s {
     dr_atomic_uint_t     connection;     /* "*N " when non-zero */
     time_t               disk_full_time;
 
-    /* appends context: ", client: ..., server: ..." */
+    /*
+     * appends context: " while <action>, client: ..., server: ...";
+     * without a handler, " while <action>" is appended by dr_log_error()
+     */
     dr_log_handler_pt    handler;
     void                *data;
 
