@@ -1381,7 +1381,6 @@ dr_http_upstream_next(dr_http_request_t *r, dr_http_upstream_t *u,
         {
             /* an idle connection the peer had closed: not its failure */
             state = DR_PEER_NEXT;
-            u->peer.tries++;
 
         } else {
             state = DR_PEER_FAILED;
@@ -1389,6 +1388,11 @@ dr_http_upstream_next(dr_http_request_t *r, dr_http_upstream_t *u,
 
         u->peer.free(&u->peer, u->peer.data, state);
         u->peer.sockaddr = NULL;
+
+        if (state == DR_PEER_NEXT && ft_type == DR_HTTP_UPSTREAM_FT_ERROR) {
+            /* and it costs no try */
+            u->peer.tries++;
+        }
     }
 
     switch (ft_type) {

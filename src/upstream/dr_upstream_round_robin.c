@@ -108,11 +108,13 @@ dr_upstream_rr_get(dr_peer_connection_t *pc, void *data)
     dr_upstream_rr_lock(rrp->uz);
 
     if (t->npeers == 1) {
+        /*
+         * nginx's single peer: tried or not, failed or not; the caller's
+         * tries decide (a broken keep-alive connection is retried on it)
+         */
         zp = &t->peers[0];
 
-        if (!dr_upstream_rr_usable(zp, now, 1)
-            || dr_upstream_rr_tried(rrp, 0))
-        {
+        if (!dr_upstream_rr_usable(zp, now, 1)) {
             goto failed;
         }
 

@@ -21,8 +21,9 @@ Paths (any query string is ignored unless said):
   /headers?...         200 with the query's k=v pairs as response fields
 
 Behaviour switches: set_health(status), set_delay(ms) (every request),
-stop() closes the listener and every connection (a dead backend),
-reset_counts().
+drop_reused (a second request on a connection is dropped unanswered, as
+when a peer closes an idle connection just as it is reused), stop()
+closes the listener and every connection (a dead backend), reset_counts().
 """
 
 import base64
@@ -49,6 +50,7 @@ class _Handler(socketserver.BaseRequestHandler):
         sock = self.request
         sock.settimeout(60)
         buf = b""
+        nreq = 0
         while True:
             while b"\r\n\r\n" not in buf:
                 try:
@@ -76,6 +78,12 @@ class _Handler(socketserver.BaseRequestHandler):
                     headers[k] = v.strip()
             req = _Request(self, sock, method, target, version, headers,
                            raw_headers, buf)
+            nreq += 1
+            if nreq > 1 and self.server.owner.drop_reused:
+                # a request on a kept-alive connection: gone, unanswered
+                with self.server.owner.lock:
+                    self.server.owner.dropped += 1
+                return
             keep = req.serve()
             buf = req.rest
             if not keep:
@@ -365,6 +373,8 @@ class Backend:
         self.name = name
         self.health_status = 200
         self.delay = 0
+        self.drop_reused = False
+        self.dropped = 0
         self.lock = threading.Lock()
         self.connections = 0
         self.requests = 0
