@@ -268,6 +268,8 @@ static dr_int_t dr_upstream_discover_agent_initial(
     dr_upstream_discover_pool_t *pool);
 static void dr_upstream_discover_agent_free_pool(
     dr_upstream_discover_pool_t *pool);
+static void dr_upstream_discover_agent_loop_hook(dr_cycle_t *cycle,
+    void *data);
 static int dr_upstream_discover_agent_cmp_name(const void *a, const void *b);
 static int dr_upstream_discover_agent_cmp_peer(const void *a, const void *b);
 static int dr_upstream_discover_agent_cmp_zpeer(const void *a, const void *b);
@@ -299,6 +301,13 @@ dr_upstream_discover_agent_init(dr_cycle_t *cycle, dr_upstream_conf_t *us,
         dr_queue_init(&dr_upstream_discover_agent_pools);
         dr_upstream_discover_agent_log = cycle->log;
         dr_upstream_discover_agent_started = 1;
+
+        if (dr_event_add_loop_hook(cycle,
+                                   dr_upstream_discover_agent_loop_hook, NULL)
+            != DR_OK)
+        {
+            return DR_ERROR;
+        }
     }
 
     if (us->zone == NULL || us->shm_zone == NULL) {
@@ -1196,6 +1205,17 @@ dr_upstream_discover_agent_parse(dr_upstream_discover_node_t *n,
     }
 
     if (rc != DR_OK) {
+
+        /* a registration that was good stays as it was: never breaks */
+
+        if (n->state == DR_UPSTREAM_DISCOVER_VALID) {
+            dr_log_error(DR_LOG_WARN, src->pool->log, 0,
+                         "upstream \"%V\": znode %*s is malformed now (%s), "
+                         "keeping its last valid registration",
+                         &src->pool->us->name, n->path_len, n->path, err);
+            return;
+        }
+
         dr_log_error(DR_LOG_WARN, src->pool->log, 0,
                      "upstream \"%V\": znode %*s skipped: %s",
                      &src->pool->us->name, n->path_len, n->path, err);
@@ -1891,6 +1911,15 @@ dr_upstream_discover_agent_publish(dr_upstream_discover_pool_t *pool,
     before = dr_upstream_discover_agent_nusable(pool->published,
                                                 pool->npublished);
 
+    /* a `server` that is not down keeps the pool from being empty */
+
+    for (i = 0; i < us->nconfig_peers; i++) {
+        if (!us->config_peers[i].down) {
+            before = 0;
+            break;
+        }
+    }
+
     if (pool->dcf->empty_guard && before && !usable) {
 
         if (!pool->guarding) {
@@ -2581,6 +2610,20 @@ dr_upstream_discover_agent_exit(dr_cycle_t *cycle)
     }
 
     dr_upstream_discover_agent_started = 0;
+}
+
+
+/*
+ * A graceful shutdown began (QUIT, or a reload that replaces the agent):
+ * the sessions are closed at the top of the next loop turn, so that the
+ * loop finds no connection left when it exits.
+ */
+static void
+dr_upstream_discover_agent_loop_hook(dr_cycle_t *cycle, void *data)
+{
+    if (dr_exiting && dr_upstream_discover_agent_started) {
+        dr_upstream_discover_agent_exit(cycle);
+    }
 }
 
 
