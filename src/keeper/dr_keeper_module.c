@@ -674,10 +674,17 @@ dr_keeper_fingerprint(dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
 {
     u_char              *p, *last;
     size_t               len;
+    dr_str_t             super;
     dr_uint_t            i;
     dr_keeper_listen_t  *kl;
 
     kl = kcf->listen.elts;
+
+    super = kcf->super_digest;
+
+    if (super.data == NULL) {
+        dr_str_set(&super, "");
+    }
 
     len = 512 + kcf->data_dir.len + kcf->super_digest.len;
 
@@ -709,7 +716,7 @@ dr_keeper_fingerprint(dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
                     kcf->fsync, kcf->snapshot_every, kcf->keep_snapshots,
                     kcf->max_connections_per_ip, kcf->max_frame,
                     kcf->max_outstanding, kcf->max_watches,
-                    kcf->four_letter_words, &kcf->super_digest,
+                    kcf->four_letter_words, &super,
                     kcf->extended_types, kcf->container_reap_interval);
 
     kcf->fingerprint.len = p - kcf->fingerprint.data;
