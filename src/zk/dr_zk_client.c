@@ -411,7 +411,7 @@ dr_zk_client_connect(dr_zk_client_t *zc)
     zc->peer.name = &addr->name;
     zc->peer.get = dr_event_get_peer;
     zc->peer.log = zc->log;
-    zc->peer.log_error = 1;
+    zc->peer.log_error = DR_ERROR_INFO;     /* each attempt warns below */
 
     zc->handshake_done = 0;
     zc->in_len = 0;
@@ -573,6 +573,15 @@ dr_zk_client_read_handler(dr_event_t *rev)
         }
 
         if (n == DR_ERROR || n == 0) {
+
+            /* a server that drops us before its hello counts as a failure:
+             * the pause after a round of them (one that is starting, or
+             * refusing) keeps this from spinning */
+
+            if (!zc->handshake_done) {
+                zc->failures++;
+            }
+
             dr_zk_client_drop(zc, n == 0 ? "the server closed the connection"
                                          : "recv() failed");
             return;
@@ -1200,6 +1209,22 @@ dr_zk_client_write_handler(dr_event_t *wev)
 
     c = wev->data;
     zc = c->data;
+
+    if (wev->timedout) {
+
+        /* connect()'s timer, armed for the handshake too: no hello */
+
+        wev->timedout = 0;
+
+        if (!zc->handshake_done) {
+            dr_log_error(DR_LOG_WARN, zc->log, DR_ETIMEDOUT,
+                         "zookeeper %V: no answer to the connect request",
+                         &zc->server);
+            zc->failures++;
+            dr_zk_client_drop(zc, NULL);
+            return;
+        }
+    }
 
     if (dr_zk_client_flush(zc) != DR_OK) {
         dr_zk_client_drop(zc, "send failed");
