@@ -1157,10 +1157,16 @@ dr_upstream_discover_agent_read_fired(dr_zk_client_t *zc,
     if (!n->gone) {
         if (ev->type == DR_ZK_EVENT_NODE_DELETED) {
 
-            /* the instance goes now, before its parent's event comes */
+            /*
+             * The instance goes now, before its parent's event comes; the
+             * publish waits for a listing of the parent, whose reply
+             * shows every deletion of the same transaction (a multi's
+             * events may come in more than one read): one table for all.
+             */
 
             n->state = DR_UPSTREAM_DISCOVER_MISSING;
             dr_upstream_discover_agent_dirty(n->src->pool);
+            dr_upstream_discover_agent_list(n->src);
 
         } else {
             dr_upstream_discover_agent_read(n);
