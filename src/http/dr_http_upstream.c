@@ -655,7 +655,9 @@ dr_http_upstream_send_request_body(dr_http_request_t *r,
             return rc;
         }
 
-        ll = &u->request_out;
+        /* after what is still waiting to be sent */
+
+        for (ll = &u->request_out; *ll; ll = &(*ll)->next) { /* void */ }
 
         if (dr_http_upstream_take_body(r, u, &ll) != DR_OK) {
             return DR_ERROR;

@@ -298,7 +298,8 @@ dr_http_upstream_process_body(dr_http_request_t *r, dr_http_upstream_t *u)
     clcf = dr_http_get_module_loc_conf(r, dr_http_core_module);
 
     if (c->buffered || p->busy) {
-        if (!c->write->ready || c->buffered) {
+        /* a delayed write (sendfile_max_chunk) has its own short timer */
+        if (!c->write->ready && !c->write->delayed) {
             dr_add_timer(c->write, clcf->send_timeout);
         }
 
@@ -307,7 +308,7 @@ dr_http_upstream_process_body(dr_http_request_t *r, dr_http_upstream_t *u)
             return;
         }
 
-    } else if (c->write->timer_set) {
+    } else if (c->write->timer_set && !c->write->delayed) {
         dr_del_timer(c->write);
     }
 }
@@ -331,6 +332,16 @@ dr_http_upstream_pipe_write(dr_http_request_t *r, dr_http_upstream_t *u,
     p = &u->pipe;
     c = r->connection;
 
+    /* what the filters hold goes first, as far as the client takes it */
+
+    if (c->buffered && c->write->ready) {
+        rc = dr_http_output_filter(r, NULL);
+
+        if (rc == DR_ERROR) {
+            return DR_ERROR;
+        }
+    }
+
     dr_http_upstream_pipe_update(r, p);
 
     busy_size = 0;
@@ -342,17 +353,6 @@ dr_http_upstream_pipe_write(dr_http_request_t *r, dr_http_upstream_t *u,
     }
 
     if (p->out == NULL) {
-
-        if (c->buffered && c->write->ready) {
-            rc = dr_http_output_filter(r, NULL);
-
-            if (rc == DR_ERROR) {
-                return DR_ERROR;
-            }
-
-            dr_http_upstream_pipe_update(r, p);
-        }
-
         return c->buffered ? DR_AGAIN : DR_OK;
     }
 
@@ -890,6 +890,13 @@ dr_http_upstream_upgrade(dr_http_request_t *r, dr_http_upstream_t *u)
         (void) dr_tcp_nodelay(c);
     }
 
+    /* the 101 head goes now, before any byte of the new protocol */
+
+    if (dr_http_send_special(r, DR_HTTP_FLUSH) == DR_ERROR) {
+        dr_http_upstream_finalize_request(r, u, DR_ERROR);
+        return;
+    }
+
     if (u->peer.connection->read->timer_set) {
         dr_del_timer(u->peer.connection->read);
     }
@@ -974,7 +981,7 @@ dr_http_upstream_process_upgraded(dr_http_request_t *r,
 
     if (c->buffered) {
         /* the rest of the 101 head first */
-        if (dr_http_output_filter(r, NULL) == DR_ERROR) {
+        if (dr_http_send_special(r, DR_HTTP_FLUSH) == DR_ERROR) {
             dr_http_upstream_finalize_request(r, u, DR_ERROR);
             return;
         }
