@@ -176,6 +176,10 @@ dr_keeper_init(dr_keeper_t *k, dr_cycle_t *cycle, dr_keeper_conf_t *kcf)
         return DR_ERROR;
     }
 
+    /* the log holds what was valid when it was written: TTL nodes too */
+
+    k->tree->extended_types = 1;
+
     if (dr_keeper_recover_all(k) != DR_OK) {
         return DR_ERROR;
     }
