@@ -197,6 +197,12 @@ dr_process_events_and_timers(dr_cycle_t *cycle)
         timer = 0;
     }
 
+    /* work posted outside a handler (a timer, an init) must not wait */
+
+    if (!dr_queue_empty(&dr_posted_events)) {
+        timer = 0;
+    }
+
     (void) dr_process_events(cycle, timer, flags);
 
     dr_event_process_posted(cycle, &dr_posted_accept_events);

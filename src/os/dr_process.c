@@ -242,7 +242,11 @@ dr_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
      * stack buffer and write()s, no allocation and no lock
      */
 
-    if (signo != SIGALRM && signo != SIGIO && dr_cycle != NULL) {
+    if (signo != SIGALRM && signo != SIGIO && dr_cycle != NULL
+        && !(signo == SIGCHLD && dr_process != DR_PROCESS_MASTER
+             && dr_process != DR_PROCESS_SINGLE))
+    {
+        /* a child's own helpers (snapshots, compressors) end quietly */
         dr_time_sigsafe_update();
 
         if (siginfo && siginfo->si_pid) {
