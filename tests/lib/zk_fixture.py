@@ -172,7 +172,8 @@ class ZooKeeperServer:
     kind = "zookeeper"
 
     def __init__(self, tick_time=2000, whitelist="*", extra=None,
-                 extended_types=False, super_digest=None, base=None):
+                 extended_types=False, super_digest=None, reap_ms=None,
+                 base=None):
         self.base = Path(base or tempfile.mkdtemp(prefix="zk-test-"))
         self.conf_dir = self.base / "conf"
         self.data_dir = self.base / "data"
@@ -184,6 +185,7 @@ class ZooKeeperServer:
         self.extra = extra or {}
         self.extended_types = extended_types
         self.super_digest = super_digest
+        self.reap_ms = reap_ms
         self.proc = None
 
     @property
@@ -220,6 +222,8 @@ class ZooKeeperServer:
         if self.super_digest:
             argv.append("-Dzookeeper.DigestAuthenticationProvider.superDigest=%s"
                         % self.super_digest)
+        if self.reap_ms:
+            argv.append("-Dznode.container.checkIntervalMs=%d" % self.reap_ms)
         argv += ["org.apache.zookeeper.server.ZooKeeperServerMain",
                  str(self.conf_dir / "zoo.cfg")]
         out = open(self.out_path, "wb")
@@ -277,7 +281,7 @@ class KeeperServer:
     kind = "drover"
 
     def __init__(self, tick_time=2000, whitelist="*", extra="",
-                 extended_types=False, super_digest=None):
+                 extended_types=False, super_digest=None, reap_ms=None):
         self.d = df.Drover()
         self.port = self.d.port("keeper")
         self.tick_time = tick_time
@@ -286,6 +290,8 @@ class KeeperServer:
         self.extended_types = extended_types
         if super_digest:
             self.extra += "    super_digest %s;\n" % super_digest
+        if reap_ms:
+            self.extra += "    container_reap_interval %dms;\n" % reap_ms
 
     @property
     def hosts(self):
