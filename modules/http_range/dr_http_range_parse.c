@@ -133,6 +133,12 @@ dr_http_range_parse(u_char *p, u_char *last, off_t content_length,
             if (max_ranges-- == 0) {
                 return DR_DECLINED;
             }
+
+        } else if (start == 0) {
+
+            /* an empty body: "0-" or a suffix means all of it (nginx) */
+
+            return DR_DECLINED;
         }
 
         if (dr_http_range_ch(p, last) != ',') {

@@ -26,8 +26,9 @@ typedef struct {
  *
  * Returns DR_OK (at least one range), DR_HTTP_RANGE_NOT_SATISFIABLE (none
  * is satisfiable, or a syntax error), DR_DECLINED (ignore the header and
- * send the whole body: more than <max_ranges> ranges, or ranges adding up
- * to more than the body, as overlapping ones do), DR_ERROR (no memory).
+ * send the whole body: more than <max_ranges> ranges, ranges adding up to
+ * more than the body, as overlapping ones do, or a range from 0 of an
+ * empty body), DR_ERROR (no memory).
  */
 dr_int_t dr_http_range_parse(u_char *p, u_char *last, off_t content_length,
     dr_uint_t max_ranges, dr_array_t *ranges);
