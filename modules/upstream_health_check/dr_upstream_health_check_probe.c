@@ -621,6 +621,7 @@ static void
 dr_upstream_hc_done(dr_upstream_hc_peer_t *hp, dr_uint_t ok,
     const char *reason)
 {
+    dr_uint_t               was_down;
     dr_pool_t              *pool;
     dr_upstream_hc_conf_t  *hc;
 
@@ -642,14 +643,17 @@ dr_upstream_hc_done(dr_upstream_hc_peer_t *hp, dr_uint_t ok,
              && hp->npasses >= hc->passes)
             || hp->verdict == DR_UPSTREAM_HEALTH_UNKNOWN)
         {
-            if (hp->verdict == DR_UPSTREAM_HEALTH_DOWN) {
+            was_down = (hp->verdict == DR_UPSTREAM_HEALTH_DOWN);
+
+            /* published first: whoever reads the log sees it applied */
+            dr_upstream_hc_publish(hp, DR_UPSTREAM_HEALTH_UP);
+
+            if (was_down) {
                 dr_log_error(DR_LOG_WARN, hc->log, 0,
                              "upstream \"%V\": peer %V is up after %ui "
                              "passed health checks", &hc->us->name,
                              &hp->name, hp->npasses);
             }
-
-            dr_upstream_hc_publish(hp, DR_UPSTREAM_HEALTH_UP);
         }
 
     } else {
@@ -659,12 +663,12 @@ dr_upstream_hc_done(dr_upstream_hc_peer_t *hp, dr_uint_t ok,
         if (hp->verdict != DR_UPSTREAM_HEALTH_DOWN
             && hp->nfails >= hc->fails)
         {
+            dr_upstream_hc_publish(hp, DR_UPSTREAM_HEALTH_DOWN);
+
             dr_log_error(DR_LOG_WARN, hc->log, 0,
                          "upstream \"%V\": peer %V is down after %ui failed "
                          "health checks (%s)", &hc->us->name, &hp->name,
                          hp->nfails, reason);
-
-            dr_upstream_hc_publish(hp, DR_UPSTREAM_HEALTH_DOWN);
 
         } else {
             dr_log_error(DR_LOG_INFO, hc->log, 0,
