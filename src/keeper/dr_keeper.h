@@ -449,7 +449,7 @@ dr_keeper_tree_node_t *dr_keeper_virtual_find(dr_keeper_t *k, dr_str_t *path);
 
 
 /* dr_keeper_4lw.c */
-/* DR_OK if <word> is a four-letter word (the answer is queued), else DR_DECLINED */
+/* DR_OK if <word> is a four-letter word (answer queued), else DR_DECLINED */
 dr_int_t dr_keeper_4lw(dr_keeper_conn_t *kc, u_char *word);
 /* the bit of a four-letter word name, 0 if it is not one we know */
 dr_uint_t dr_keeper_4lw_bit(u_char *name, size_t len);

@@ -113,8 +113,9 @@ dr_keeper_acl_init_conn(dr_keeper_conn_t *kc)
         break;
 
     default:
-        len = dr_inet_ntop(sa->sa_family, &((struct sockaddr_in *) sa)->sin_addr,
-                           text, sizeof(text));
+        len = dr_inet_ntop(sa->sa_family,
+                           &((struct sockaddr_in *) sa)->sin_addr, text,
+                           sizeof(text));
         break;
     }
 
@@ -484,9 +485,9 @@ dr_keeper_acl_ip_valid(dr_str_t *expr, u_char *addr, dr_int_t *bits)
     *bits = alen * 8;
 
     if (slash) {
-        if (dr_keeper_acl_java_int(slash + 1,
-                                   (size_t) (expr->data + expr->len - slash - 1),
-                                   &b)
+        len = (size_t) (expr->data + expr->len - slash - 1);
+
+        if (dr_keeper_acl_java_int(slash + 1, len, &b)
             != DR_OK
             || b < 0 || b > alen * 8)
         {
@@ -635,7 +636,6 @@ dr_keeper_acl_write_masked(dr_zk_writer_t *wr, dr_zk_vec_t *acl,
     dr_uint_t admin)
 {
     u_char            *colon;
-    u_char             buf[256];
     size_t             len;
     dr_zk_acl_t        a;
     dr_zk_vec_iter_t   it;
@@ -652,24 +652,31 @@ dr_keeper_acl_write_masked(dr_zk_writer_t *wr, dr_zk_vec_t *acl,
 
     while (dr_zk_vec_next_acl(&it, &a) == DR_OK) {
 
-        /* ZooKeeper: id.replaceAll(":.*", ":x") for digest ids */
+        colon = NULL;
 
         if (dr_str_eq_lit(&a.id.scheme, "digest") && a.id.id.data) {
             colon = dr_strlchr(a.id.id.data, a.id.id.data + a.id.id.len,
                                ':');
-            len = colon ? (size_t) (colon - a.id.id.data) : 0;
-
-            if (colon && len + 2 <= sizeof(buf)) {
-                dr_memcpy(buf, a.id.id.data, len);
-                buf[len] = ':';
-                buf[len + 1] = 'x';
-
-                a.id.id.data = buf;
-                a.id.id.len = len + 2;
-            }
         }
 
-        if (dr_zk_jute_write_acl(wr, &a) != DR_OK) {
+        if (colon == NULL) {
+            if (dr_zk_jute_write_acl(wr, &a) != DR_OK) {
+                return DR_ERROR;
+            }
+
+            continue;
+        }
+
+        /* ZooKeeper: id.replaceAll(":.*", ":x") for digest ids */
+
+        len = (size_t) (colon - a.id.id.data);
+
+        if (dr_zk_jute_write_int(wr, a.perms) != DR_OK
+            || dr_zk_jute_write_ustring(wr, &a.id.scheme) != DR_OK
+            || dr_zk_jute_write_int(wr, (int32_t) (len + 2)) != DR_OK
+            || dr_zk_jute_write_raw(wr, a.id.id.data, len) != DR_OK
+            || dr_zk_jute_write_raw(wr, (u_char *) ":x", 2) != DR_OK)
+        {
             return DR_ERROR;
         }
     }

@@ -6,8 +6,8 @@
  * The input is what a client sends on a fresh connection, byte for byte:
  * it is fed to the connection's input buffer in chunks (the first byte
  * picks the chunk size, so frames split at every place) and parsed as the
- * keeper parses a socket's bytes. A second connection with a session and a
- * recursive watch on "/" (and no session) receives the notifications. Whatever happens,
+ * keeper parses a socket's bytes. A second connection with a recursive
+ * watch on "/" (and no session) receives the notifications. Whatever happens,
  * the keeper must not crash, leak or queue a reply that is not a whole
  * frame; everything is torn down and built again for the next input.
  * Seeds: tests/fuzz/corpus/keeper_request/ (handshakes, creates, multis,

@@ -70,8 +70,8 @@ Test(keeper_4lw, words)
 
     /* not a word: the ConnectRequest's length, not answered here */
 
-    cr_assert_eq(dr_keeper_4lw(kt_conn(k, "127.0.0.1", 1), (u_char *) "\0\0\0-"),
-                 DR_DECLINED);
+    cr_assert_eq(dr_keeper_4lw(kt_conn(k, "127.0.0.1", 1),
+                               (u_char *) "\0\0\0-"), DR_DECLINED);
 }
 
 
