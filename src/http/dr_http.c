@@ -1842,7 +1842,7 @@ dr_http_types_slot(dr_conf_t *cf, dr_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
-    dr_str_t       *value;
+    dr_str_t       *value, *default_type;
     dr_uint_t       i, n, hash;
     dr_array_t    **types;
     dr_hash_key_t  *type;
@@ -1853,10 +1853,26 @@ dr_http_types_slot(dr_conf_t *cf, dr_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    /* the module's default type (cmd->post: text/html) is always in */
+
+    default_type = cmd->post;
+
     if (*types == NULL) {
         *types = dr_array_create(cf->temp_pool, 1, sizeof(dr_hash_key_t));
         if (*types == NULL) {
             return DR_CONF_ERROR;
+        }
+
+        if (default_type) {
+            type = dr_array_push(*types);
+            if (type == NULL) {
+                return DR_CONF_ERROR;
+            }
+
+            type->key = *default_type;
+            type->key_hash = dr_hash_key(default_type->data,
+                                         default_type->len);
+            type->value = (void *) 4;
         }
     }
 

@@ -776,8 +776,10 @@ dr_http_test_content_type(dr_http_request_t *r, dr_hash_t *types_hash)
     size_t      len;
     dr_uint_t   i, hash;
 
+    /* empty: "*" (types_slot leaves no keys), any type matches (nginx) */
+
     if (types_hash->nelts == 0) {
-        return NULL;
+        return (void *) 4;
     }
 
     if (r->headers_out.content_type.len == 0) {
