@@ -616,14 +616,14 @@ dr_http_upstream_pipe_get_buf(dr_http_request_t *r, dr_http_upstream_t *u)
 
 /*
  * Writes the memory bufs queued in <out> to the temp file, within
- * max_temp_file_size, and queues file bufs in their place, so the memory
- * bufs are free again. DR_OK (possibly nothing written: the file is full)
- * or DR_ERROR.
+ * max_temp_file_size and about temp_file_write_size at a time, and queues
+ * file bufs in their place, so the memory bufs are free again. DR_OK
+ * (possibly nothing written: the file is full) or DR_ERROR.
  */
 static dr_int_t
 dr_http_upstream_pipe_spill(dr_http_request_t *r, dr_http_upstream_t *u)
 {
-    off_t                     size;
+    off_t                     size, written;
     ssize_t                   n;
     dr_buf_t                 *b, *fb;
     dr_chain_t               *cl, *fl, *prev, **ll;
@@ -638,6 +638,7 @@ dr_http_upstream_pipe_spill(dr_http_request_t *r, dr_http_upstream_t *u)
     }
 
     prev = NULL;
+    written = 0;
 
     for (ll = &p->out; *ll; ll = &(*ll)->next) {
         cl = *ll;
@@ -650,9 +651,13 @@ dr_http_upstream_pipe_spill(dr_http_request_t *r, dr_http_upstream_t *u)
 
         size = b->last - b->pos;
 
-        if (p->temp.offset + size > p->temp_limit) {
+        if (p->temp.offset + size > p->temp_limit
+            || written >= (off_t) u->conf->temp_file_write_size)
+        {
             break;
         }
+
+        written += size;
 
         n = pwrite(p->temp.fd, b->pos, (size_t) size, p->temp.offset);
 
