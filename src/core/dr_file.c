@@ -30,9 +30,9 @@ dr_get_full_name(dr_pool_t *pool, dr_str_t *prefix, dr_str_t *name)
         return DR_ERROR;
     }
 
-    p = dr_cpymem(n, prefix->data, len);
+    p = len ? dr_cpymem(n, prefix->data, len) : n;
     *p++ = '/';
-    p = dr_cpymem(p, name->data, name->len);
+    p = name->len ? dr_cpymem(p, name->data, name->len) : p;
     *p = '\0';
 
     name->len = p - n;

@@ -233,7 +233,7 @@ dr_hash_find(dr_hash_t *hash, dr_uint_t key, u_char *name, size_t len)
 
         if (slot->key_hash == key
             && slot->len == len
-            && dr_memcmp(slot->name, name, len) == 0)
+            && (len == 0 || dr_memcmp(slot->name, name, len) == 0))
         {
             return slot->value;
         }

@@ -24,7 +24,7 @@ extern volatile dr_str_t    dr_cached_http_log_iso8601; /* 1970-09-28T12:00:00+0
 extern volatile dr_msec_t   dr_current_msec;            /* monotonic, milliseconds */
 
 #define dr_time()           dr_cached_time->sec
-#define dr_timeofday()      (dr_time_t *) dr_cached_time
+#define dr_timeofday()      ((dr_time_t *) dr_cached_time)
 
 u_char *dr_http_time(u_char *buf, time_t t);
 void dr_gmtime(time_t t, struct tm *tp);
