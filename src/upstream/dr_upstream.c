@@ -108,6 +108,14 @@ dr_upstream_add(dr_conf_t *cf, dr_array_t *pools, dr_url_t *u,
             us->implicit = 0;
             us->file_name = cf->conf_file->file.name.data;
             us->line = cf->conf_file->line;
+
+            if (us->servers == NULL) {
+                us->servers = dr_array_create(cf->pool, 4,
+                                              sizeof(dr_upstream_server_t));
+                if (us->servers == NULL) {
+                    return NULL;
+                }
+            }
         }
 
         return us;

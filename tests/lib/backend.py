@@ -17,6 +17,9 @@ Paths (any query string is ignored unless said):
   /bad/<kind>          a broken response: dup-length, bad-status,
                        bad-header, truncated, huge-header, bad-chunk
   /redirect?to=URL     302 with Location: URL
+  /refresh?to=URL      200 with Refresh: 5; url=URL
+  /accel?to=URI        200 with X-Accel-Redirect: URI (and a Set-Cookie)
+  /interim             100 and 103 before the final 200
   /health              200 "ok", or what set_health() says
   /headers?...         200 with the query's k=v pairs as response fields
 
@@ -249,6 +252,17 @@ class _Request:
                     n = min(left, len(block))
                     self.send(block[:n])
                     left -= n
+        elif p == "/interim":
+            self.send(b"HTTP/1.1 100 Continue\r\n\r\n"
+                      b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n")
+            self.respond(200, b"final")
+        elif p.endswith("/accel"):
+            self.respond(200, b"from upstream",
+                         [("X-Accel-Redirect", self.query["to"]),
+                          ("Set-Cookie", "a=1")])
+        elif p.endswith("/refresh"):
+            self.respond(200, b"r", [("Refresh",
+                                      "5; url=" + self.query["to"])])
         elif p.startswith("/bad/"):
             return self.bad(p.split("/")[2])
         elif p.endswith("/redirect"):
