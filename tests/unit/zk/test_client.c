@@ -5,7 +5,8 @@
  * parent runs drover's event loop with the client and checks what the
  * client reports. Covers the handshake (readOnly byte), chroot, ordered
  * replies, watches, resume with SetWatches, expiry, a misordered xid and
- * a refused authentication.
+ * a refused authentication, a silent server and one that hangs up before
+ * its hello (the reconnections pause).
  */
 
 #include <criterion/criterion.h>
@@ -695,4 +696,124 @@ Test(zk_client, rejects_bad_hosts_and_paths)
     cr_assert_eq(dr_zk_get_data(zc, &bad, NULL, NULL, on_reply, NULL),
                  DR_ERROR);
     dr_zk_client_destroy(zc);
+}
+
+
+/* --- a server that never answers the ConnectRequest is left --- */
+
+static void
+script_silent(int lfd)
+{
+    int     fd;
+    u_char  buf[256];
+
+    alarm(10);              /* a client that never leaves fails, not hangs */
+
+    fd = accept(lfd, NULL, NULL);
+    if (fd == -1) {
+        SRV_FAIL("accept");
+    }
+
+    (void) srv_frame(fd, buf, sizeof(buf));
+
+    /* say nothing: the client must give up on us after its timeout */
+    if (read(fd, buf, 1) != 0) {
+        SRV_FAIL("the silent connection was not closed");
+    }
+    close(fd);
+
+    fd = srv_handshake(lfd, 0, 0x1234, 1500);
+    (void) read(fd, buf, 1);
+    close(fd);
+}
+
+Test(zk_client, silent_server_is_left_after_the_connect_timeout)
+{
+    int                   i;
+    dr_zk_client_conf_t   conf;
+    char                  hosts[64];
+
+    srv_start(script_silent);
+
+    snprintf(hosts, sizeof(hosts), "127.0.0.1:%u", srv_port);
+    dr_memzero(&conf, sizeof(conf));
+    conf.hosts.data = (u_char *) hosts;
+    conf.hosts.len = strlen(hosts);
+    conf.session_timeout = 1500;
+    conf.state_handler = on_state;
+    conf.log = &evfx.log;
+
+    zc = dr_zk_client_create(&conf);
+    cr_assert_not_null(zc);
+    cr_assert_eq(dr_zk_client_start(zc), DR_OK);
+
+    for (i = 0; i < 100 && dr_zk_client_state(zc) != DR_ZK_CLIENT_CONNECTED;
+         i++)
+    {
+        evfx_run_until(&done, 50);
+    }
+
+    cr_assert_eq(dr_zk_client_state(zc), DR_ZK_CLIENT_CONNECTED);
+    cr_assert_eq(dr_zk_client_session_id(zc), 0x1234);
+
+    dr_zk_client_destroy(zc);
+    srv_finish();
+}
+
+
+/* --- a server that hangs up before its hello: retried with pauses --- */
+
+static void
+script_hangs_up(int lfd)
+{
+    int             i, fd;
+    u_char          buf[16];
+    struct timeval  first, now;
+
+    alarm(10);
+
+    for (i = 0; i < 5; i++) {
+        fd = accept(lfd, NULL, NULL);
+        if (fd == -1) {
+            SRV_FAIL("accept");
+        }
+
+        if (i == 0) {
+            gettimeofday(&first, NULL);
+        }
+
+        close(fd);
+    }
+
+    gettimeofday(&now, NULL);
+
+    /* pauses of 100, 200, 300, 400 ms: not a tight loop */
+    if ((now.tv_sec - first.tv_sec) * 1000
+        + (now.tv_usec - first.tv_usec) / 1000 < 800)
+    {
+        SRV_FAIL("reconnected without pausing");
+    }
+
+    fd = srv_handshake(lfd, 0, 0x1234, 6000);
+    (void) read(fd, buf, 1);
+    close(fd);
+}
+
+Test(zk_client, hang_ups_before_the_hello_back_off)
+{
+    int  i;
+
+    srv_start(script_hangs_up);
+    client("", NULL);
+
+    for (i = 0; i < 100 && dr_zk_client_state(zc) != DR_ZK_CLIENT_CONNECTED;
+         i++)
+    {
+        evfx_run_until(&done, 50);
+    }
+
+    cr_assert_eq(dr_zk_client_state(zc), DR_ZK_CLIENT_CONNECTED);
+
+    dr_zk_client_destroy(zc);
+    srv_finish();
 }
