@@ -500,6 +500,7 @@ static dr_int_t
 dr_upstream_discover_postconfiguration(dr_conf_t *cf)
 {
     dr_uint_t                            i, j;
+    const char                          *param;
     dr_upstream_conf_t                  *us, **usp;
     dr_upstream_discover_conf_t         *dcf;
     dr_http_upstream_main_conf_t        *umcf;
@@ -538,13 +539,24 @@ dr_upstream_discover_postconfiguration(dr_conf_t *cf)
         }
 
         for (j = 0; j < dcf->sources.nelts; j++) {
-            if (scf[j].slow_start && us->balancer
+            param = NULL;
+
+            if (us->balancer && scf[j].slow_start
                 && !(us->flags & DR_UPSTREAM_SLOW_START))
             {
+                param = "slow_start";
+
+            } else if (us->balancer && scf[j].backup
+                       && !(us->flags & DR_UPSTREAM_BACKUP))
+            {
+                param = "backup";
+            }
+
+            if (param) {
                 dr_log_error(DR_LOG_EMERG, cf->log, 0,
                              "balancing method \"%s\" does not support "
-                             "parameter \"slow_start\" in %s:%ui",
-                             us->balancer, scf[j].file_name, scf[j].line);
+                             "parameter \"%s\" in %s:%ui", us->balancer,
+                             param, scf[j].file_name, scf[j].line);
                 return DR_ERROR;
             }
         }
