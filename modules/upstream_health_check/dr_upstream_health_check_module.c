@@ -203,9 +203,22 @@ dr_upstream_hc_fingerprint(dr_conf_t *cf, dr_upstream_hc_conf_t *hc,
         cond = hc->match->conds.elts;
 
         for (i = 0; i < hc->match->conds.nelts; i++) {
-            p = dr_slprintf(p, last, ";%ui/%ui/%ui/%V/%V", cond[i].type,
-                            cond[i].op, cond[i].negate, &cond[i].name,
-                            &cond[i].value);
+            p = dr_slprintf(p, last, ";%ui/%ui/%ui/", cond[i].type,
+                            cond[i].op, cond[i].negate);
+
+            /* a status condition has no name nor value (NULL data) */
+
+            if (cond[i].name.len) {
+                p = dr_slprintf(p, last, "%V", &cond[i].name);
+            }
+
+            if (p < last) {
+                *p++ = '/';
+            }
+
+            if (cond[i].value.len) {
+                p = dr_slprintf(p, last, "%V", &cond[i].value);
+            }
 
             if (cond[i].ranges) {
                 range = cond[i].ranges->elts;
