@@ -839,7 +839,7 @@ dr_http_proxy_uri(dr_http_request_t *r, dr_http_proxy_ctx_t *ctx,
 
     uri->data = p;
 
-    if (r->valid_location) {
+    if (r->valid_location && ctx->vars.uri.len) {
         p = dr_cpymem(p, ctx->vars.uri.data, ctx->vars.uri.len);
     }
 

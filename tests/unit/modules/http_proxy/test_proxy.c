@@ -51,6 +51,11 @@ setup(void)
     test_cycle.log = &test_log;
     dr_cycle = &test_cycle;
 
+    /* some tests start over within one test: one pool at a time */
+    if (test_pool) {
+        dr_destroy_pool(test_pool);
+    }
+
     test_pool = dr_create_pool(16384, &test_log);
     cr_assert_not_null(test_pool);
 
@@ -78,7 +83,10 @@ setup(void)
 static void
 teardown(void)
 {
-    dr_destroy_pool(test_pool);
+    if (test_pool) {
+        dr_destroy_pool(test_pool);
+        test_pool = NULL;
+    }
 }
 
 

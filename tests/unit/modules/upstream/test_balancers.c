@@ -384,6 +384,11 @@ Test(balancers, consistent_hash_moves_about_one_nth)
     free(ma);
     free(mb);
     free(mc);
+
+    /* the workers' rings live as long as a worker; not here */
+    dr_free(ha.points);
+    dr_free(hb.points);
+    dr_free(hc.points);
 }
 
 
@@ -419,6 +424,8 @@ Test(balancers, consistent_hash_skips_an_unusable_peer)
             cr_assert_eq(test_hash_key(&us, key), map[i]);
         }
     }
+
+    dr_free(hcf.points);
 }
 
 
@@ -502,6 +509,8 @@ Test(balancers, random_follows_weights)
     cr_assert(count[1] > 5600 && count[1] < 6400, "peer 1: %d", count[1]);
     cr_assert(count[2] > 2600 && count[2] < 3400, "peer 2: %d", count[2]);
     cr_assert(count[3] > 700 && count[3] < 1300, "peer 3: %d", count[3]);
+
+    dr_free(rcf.ranges);
 }
 
 
@@ -532,4 +541,6 @@ Test(balancers, random_two_takes_the_less_loaded)
         cr_assert_eq(test_octet(&pc), 2);
         pc.free(&pc, pc.data, 0);
     }
+
+    dr_free(rcf.ranges);
 }
