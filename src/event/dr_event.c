@@ -554,6 +554,25 @@ dr_event_core_init_conf(dr_cycle_t *cycle, void *conf)
  * Master, after each successful parse: registers the workers and, once
  * per master, maps the page the workers share.
  */
+/* 0 when listening sockets exist and none of them is for the workers */
+static dr_uint_t
+dr_event_workers_needed(dr_cycle_t *cycle)
+{
+    dr_uint_t        i;
+    dr_listening_t  *ls;
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].process == DR_PROCESS_WORKER) {
+            return 1;
+        }
+    }
+
+    return cycle->listening.nelts == 0;
+}
+
+
 static dr_int_t
 dr_event_module_init(dr_cycle_t *cycle)
 {
@@ -588,6 +607,16 @@ dr_event_module_init(dr_cycle_t *cycle)
                      ? (dr_int_t) rlmt.rlim_cur : ccf->rlimit_nofile);
     }
 
+    /*
+     * Workers serve the listening sockets meant for them. A configuration
+     * whose sockets all belong to another role (a keeper-only drover) runs
+     * no idle workers; one with no socket at all runs them, as nginx does.
+     */
+
+    if (dr_event_workers_needed(cycle) == 0) {
+        goto shared;
+    }
+
     dr_memzero(&role, sizeof(dr_process_role_t));
 
     role.name = "worker process";
@@ -597,6 +626,8 @@ dr_event_module_init(dr_cycle_t *cycle)
     if (dr_add_process_role(cycle, &role) != DR_OK) {
         return DR_ERROR;
     }
+
+shared:
 
     if (ccf->master == 0 || dr_accept_mutex_ptr) {
         return DR_OK;
