@@ -255,3 +255,23 @@ def test_buffer_settings_are_checked(drover, conf, msg):
 def test_upstream_errors(drover, conf, msg):
     rc, out, err = drover.test_config(drover.config("http { %s }" % conf))
     assert rc != 0 and msg in err, err
+
+
+def test_next_upstream_invalid_header(drover, backends):
+    a, b = backends(2, ["a", "b"])
+    a.broken = True
+    port = start(drover, """
+        upstream pool { server %s max_fails=0; server %s max_fails=0; }
+        %s""" % (a.addr, b.addr, server("""
+        location /plain/ { proxy_pass http://pool/; }
+        location /next/ {
+            proxy_next_upstream error timeout invalid_header;
+            proxy_pass http://pool/;
+        }""")))
+
+    codes = sorted(get(port, "/plain/x").status for _ in range(4))
+    assert codes == [200, 200, 502, 502], codes
+
+    for _ in range(4):
+        r = get(port, "/next/x")
+        assert r.status == 200 and r.header("X-Backend") == "b"

@@ -173,3 +173,29 @@ def test_match_syntax_errors(drover):
         "http { upstream p { zone p 64k; server 127.0.0.1:9; "
         "health_check match=nope; } }"))
     assert rc != 0 and "no match block \"nope\"" in err
+
+
+def test_slow_start_after_recovery(drover, backends):
+    a, b = backends(2, ["a", "b"])
+    port = start(drover, """
+        upstream pool {
+            zone pool 64k;
+            server %s weight=10;
+            server %s weight=10 slow_start=4s;
+            health_check interval=100ms uri=/health;
+        }
+        %s""" % (a.addr, b.addr, server(
+        "location / { proxy_pass http://pool; }")))
+
+    b.set_health(500)
+    drover.wait_for_log(r"peer %s is down" % b.addr, timeout=3)
+    b.set_health(200)
+    drover.wait_for_log(r"peer %s is up" % b.addr, timeout=3)
+
+    # right after the recovery b weighs little: a small share
+    early = served(port, 40).count("b")
+    time.sleep(4.2)
+    late = served(port, 40).count("b")
+
+    assert early <= 8, early
+    assert 14 <= late <= 26, late

@@ -24,7 +24,8 @@ Paths (any query string is ignored unless said):
   /headers?...         200 with the query's k=v pairs as response fields
 
 Behaviour switches: set_health(status), set_delay(ms) (every request),
-drop_reused (a second request on a connection is dropped unanswered, as
+broken (every answer but /health is an invalid head), drop_reused (a
+second request on a connection is dropped unanswered, as
 when a peer closes an idle connection just as it is reused), stop()
 closes the listener and every connection (a dead backend), reset_counts().
 """
@@ -212,6 +213,8 @@ class _Request:
         if o.delay:
             time.sleep(o.delay / 1000.0)
         p = self.path
+        if o.broken and p != "/health":
+            return self.bad("dup-length")
         if p == "/ws":
             return self.ws()
         if p == "/upload":
@@ -389,6 +392,7 @@ class Backend:
         self.delay = 0
         self.drop_reused = False
         self.dropped = 0
+        self.broken = False
         self.lock = threading.Lock()
         self.connections = 0
         self.requests = 0
