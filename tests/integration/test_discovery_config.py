@@ -8,8 +8,17 @@ keeper of the same configuration as the registry).
 import pytest
 
 import drover_fixture as df
+from discovery_util import discover_only_supported
 
 pytestmark = pytest.mark.drover_only
+
+
+@pytest.fixture(autouse=True)
+def discover_only(request):
+    ok, reason = discover_only_supported()
+    if not ok and request.node.name != "test_mixed_and_several":
+        pytest.skip("the binary refuses an upstream with only `discover`: "
+                    "%s" % reason)
 
 
 def conf(drover, discover, upstream="        zone app 64k;\n", extra=""):
