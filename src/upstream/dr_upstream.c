@@ -380,7 +380,8 @@ dr_upstream_init_pool(dr_conf_t *cf, dr_upstream_conf_t *us)
         }
     }
 
-    if (us->servers->nelts == 0) {
+    if (us->servers->nelts == 0 && us->discover == NULL) {
+        /* a pool fed by discovery may start empty */
         dr_log_error(DR_LOG_EMERG, cf->log, 0,
                      "no servers are inside upstream in %s:%ui",
                      us->file_name, us->line);
