@@ -488,6 +488,13 @@ dr_zk_client_connected(dr_event_t *wev)
 
     c->write->handler = dr_zk_client_write_handler;
 
+    /* small frames, often several per loop turn: no Nagle (as Java's) */
+
+    if (dr_tcp_nodelay(c) != DR_OK) {
+        dr_zk_client_drop(zc, NULL);
+        return;
+    }
+
     /* the ConnectRequest, with the readOnly byte the 3.8 clients send */
 
     dr_memzero(&req, sizeof(req));
