@@ -2,7 +2,7 @@
 """
 Service discovery, shown: run drover with the shipped configuration
 (`make run`: the keeper on 127.0.0.1:2181, upstream "app" discovered from
-/services/app, proxied on http://127.0.0.1:8080/), then, in another
+/services/app, proxied on http://127.0.0.1:8080/app/), then, in another
 terminal:
 
     scripts/discovery-demo.py [--zk 127.0.0.1:2181] [--url URL]
@@ -105,7 +105,7 @@ def show(step, url, n=30):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--zk", default="127.0.0.1:2181")
-    ap.add_argument("--url", default="http://127.0.0.1:8080/")
+    ap.add_argument("--url", default="http://127.0.0.1:8080/app/")
     ap.add_argument("--path", default="/services/app")
     ap.add_argument("--backend", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
