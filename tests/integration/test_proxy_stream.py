@@ -237,3 +237,42 @@ def test_one_gib_upload_bounded_memory(drover, backends, mode):
         assert e["headers"]["transfer-encoding"] == "chunked"
     else:
         assert e["headers"]["content-length"] == str(total)
+
+
+def test_no_temp_file_and_own_temp_path(drover, backends):
+    """proxy_max_temp_file_size 0: a slow client holds the upstream back,
+    nothing goes to disk; proxy_temp_path names where spills would go."""
+    (b,) = backends(1)
+    size = 16 << 20
+    port = start(drover, server("""
+        location /none/ {
+            proxy_max_temp_file_size 0;
+            proxy_pass http://%(a)s/;
+        }
+        location /mine/ {
+            proxy_temp_path spill;
+            proxy_max_temp_file_size 4m;
+            proxy_pass http://%(a)s/;
+        }""" % {"a": b.addr}))
+
+    for prefix, spills in (("/none/", False), ("/mine/", True)):
+        mark = drover.log_mark()
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        s.sendall(b"GET %sbig?size=%d HTTP/1.1\r\nHost: x\r\n\r\n"
+                  % (prefix.encode(), size))
+        time.sleep(0.8)
+        got = 0
+        while got < size:
+            d = s.recv(1 << 20)
+            if not d:
+                break
+            got += len(d)
+        s.close()
+        assert got > size      # the head and all of the body
+        spilled = drover.grep_log(r"buffered to a temporary file", since=mark)
+        assert bool(spilled) == spills, spilled
+        if spills:
+            assert "/spill/" in spilled[0]
+
+    assert (drover.prefix / "spill").is_dir()
