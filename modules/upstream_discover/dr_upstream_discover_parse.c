@@ -1148,7 +1148,8 @@ dr_upstream_discover_parse_overrides(u_char *data, size_t len,
         goto done;
     }
 
-    ov = dr_pcalloc(pool, (i ? i : 1) * sizeof(dr_upstream_discover_override_t));
+    ov = dr_pcalloc(pool,
+                    (i ? i : 1) * sizeof(dr_upstream_discover_override_t));
     if (ov == NULL) {
         *err = "no memory";
         rc = DR_ERROR;
