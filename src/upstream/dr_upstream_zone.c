@@ -257,8 +257,9 @@ dr_upstream_zone_publish_locked(dr_upstream_zone_t *uz,
     }
 
     /*
-     * scratch, in the process's heap: from[i] is the old index whose state new peer i takes (-1:
-     * a fresh state); claimed[j] says old peer j's state was taken
+     * scratch, in the process's heap: from[i] is the old index whose state
+     * new peer i takes (-1: a fresh state); claimed[j] says old peer j's
+     * state was taken
      */
 
     claimed = dr_calloc(sizeof(dr_int_t) * (n + 1) + ncur, log);
