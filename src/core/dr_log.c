@@ -104,9 +104,9 @@ dr_log_error(dr_uint_t level, dr_log_t *log, dr_err_t err,
         p = dr_log_errno(p, last, err);
     }
 
-    /* a log with a handler prints its action itself (nginx's contract) */
+    /* the action first, then the handler's context (", client: ...") */
 
-    if (level != DR_LOG_DEBUG && log->action && log->handler == NULL) {
+    if (level != DR_LOG_DEBUG && log->action) {
         p = dr_slprintf(p, last, " while %s", log->action);
     }
 

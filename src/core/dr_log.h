@@ -31,8 +31,8 @@ struct dr_log_s {
     time_t               disk_full_time;
 
     /*
-     * appends context: " while <action>, client: ..., server: ...";
-     * without a handler, " while <action>" is appended by dr_log_error()
+     * appends context after dr_log_error() wrote " while <action>":
+     * ", client: ..., server: ..."
      */
     dr_log_handler_pt    handler;
     void                *data;

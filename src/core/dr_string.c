@@ -209,7 +209,9 @@ dr_vslprintf(u_char *buf, u_char *last, const char *fmt, va_list args)
         case 'V':
             v = va_arg(args, dr_str_t *);
             len = dr_min(((size_t) (last - buf)), v->len);
-            buf = dr_cpymem(buf, v->data, len);
+            if (len) {
+                buf = dr_cpymem(buf, v->data, len);
+            }
             fmt++;
             continue;
 

@@ -11,6 +11,7 @@
  */
 
 #include "dr_http.h"
+#include "dr_http_upstream.h"
 
 
 static dr_int_t dr_http_core_preconfiguration(dr_conf_t *cf);
@@ -1031,6 +1032,17 @@ dr_http_core_merge_loc_conf(dr_conf_t *cf, void *parent, void *child)
                 return DR_CONF_ERROR;
             }
         }
+    }
+
+    /*
+     * the master makes it (and gives it to "user") with the proxy's temp
+     * directories: workers could not create it in a root-owned prefix
+     */
+
+    if (dr_http_upstream_add_temp_path(cf, &conf->client_body_temp_path)
+        != DR_OK)
+    {
+        return DR_CONF_ERROR;
     }
 
     return DR_CONF_OK;
