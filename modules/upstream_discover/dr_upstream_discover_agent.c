@@ -414,7 +414,10 @@ dr_upstream_discover_agent_ens(dr_cycle_t *cycle,
         ens = dr_queue_data(q, dr_upstream_discover_ens_t, queue);
 
         if (dr_str_eq(&ens->hosts, &src->conf->hosts)
-            && dr_str_eq(&ens->auth, &src->conf->auth))
+            && ens->auth.len == src->conf->auth.len
+            && (ens->auth.len == 0
+                || dr_memcmp(ens->auth.data, src->conf->auth.data,
+                             ens->auth.len) == 0))
         {
             src->ens = ens;
             dr_queue_insert_tail(&ens->sources, &src->queue);
@@ -433,7 +436,10 @@ dr_upstream_discover_agent_ens(dr_cycle_t *cycle,
     dr_memcpy(ens->hosts.data, src->conf->hosts.data, ens->hosts.len);
     ens->auth.data = ens->hosts.data + ens->hosts.len;
     ens->auth.len = src->conf->auth.len;
-    dr_memcpy(ens->auth.data, src->conf->auth.data, ens->auth.len);
+
+    if (ens->auth.len) {
+        dr_memcpy(ens->auth.data, src->conf->auth.data, ens->auth.len);
+    }
 
     dr_queue_init(&ens->sources);
     dr_queue_insert_tail(&dr_upstream_discover_agent_ensembles, &ens->queue);
@@ -1506,8 +1512,10 @@ dr_upstream_discover_agent_ov_set(dr_upstream_discover_src_t *src,
         return;
     }
 
-    qsort(ov, n, sizeof(dr_upstream_discover_override_t),
-          dr_upstream_discover_agent_cmp_ov);
+    if (n) {
+        qsort(ov, n, sizeof(dr_upstream_discover_override_t),
+              dr_upstream_discover_agent_cmp_ov);
+    }
 
     if (src->ov_pool) {
         dr_destroy_pool(src->ov_pool);

@@ -184,7 +184,9 @@ dr_keeper_virtual_update(dr_event_t *ev)
 
     v->nids = n;
 
-    qsort(v->ids, n, sizeof(int64_t), dr_keeper_virtual_cmp);
+    if (n > 1) {
+        qsort(v->ids, n, sizeof(int64_t), dr_keeper_virtual_cmp);
+    }
 
     text = dr_alloc(n ? n * DR_KEEPER_VIRTUAL_LINE : 1, v->k->log);
     if (text == NULL) {

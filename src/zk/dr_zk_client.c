@@ -1457,11 +1457,13 @@ dr_zk_client_submit(dr_zk_client_t *zc, int32_t type, void *record,
     if (zc->state == DR_ZK_CLIENT_CLOSED
         || zc->state == DR_ZK_CLIENT_AUTH_FAILED)
     {
+        dr_free(path->data);        /* ours, as on the other errors */
         return DR_ERROR;
     }
 
     r = dr_calloc(sizeof(dr_zk_client_request_t), zc->log);
     if (r == NULL) {
+        dr_free(path->data);
         return DR_ERROR;
     }
 
