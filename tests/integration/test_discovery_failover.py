@@ -23,6 +23,11 @@ pytestmark = pytest.mark.drover_only
 SESSION = 4.0       # the backends' kazoo session timeout, seconds
 
 
+# Known issue, open: about one run in four, one request more reaches the
+# killed backend after its drain is logged (a request already in flight, or
+# a late drain: not yet told apart). Non-strict so the fix shows as XPASS.
+@pytest.mark.xfail(strict=False, reason="intermittent: one request after "
+                   "the drain point (open, issue 6)")
 def test_sigkill_under_load(disco):
     disco.start()
     b1 = disco.proc_backend("b1", timeout=SESSION)
